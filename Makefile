@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test unit api e2e bench lint clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+## Start the whole API on 127.0.0.1:$${PORT:-8000} with an embedded moto DynamoDB.
+run: $(STAMP)
+	$(PY) -m local.run
+
+## Run the whole test suite (unit, API, end-to-end).
+test: $(STAMP)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+api: $(STAMP)
+	$(PY) -m pytest -q tests/api
+
+e2e: $(STAMP)
+	$(PY) -m pytest -q tests/e2e
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+lint: $(STAMP)
+	$(PY) -m ruff check app.py chalicelib local tests
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -1,0 +1,160 @@
+"""Affilink's map: every route and event handler, each a few lines that parse
+the request, call one domain function in `chalicelib/` and shape the answer.
+
+Whatever this file imports is paid by every cold start, the redirect's
+included: heavy modules are imported inside the routes that need them.
+"""
+from chalice import Chalice
+
+from chalicelib import brands, creators, links, me, programs
+from chalicelib.auth import ADMIN, BRAND, CREATOR
+from chalicelib.observability import flush_metrics, logger
+from chalicelib.ratelimit import LINK_CREATIONS_PER_MINUTE
+from chalicelib.web import Api, json_response
+
+app = Chalice(app_name="affilink")
+api = Api(app)
+
+
+@app.middleware("http")
+def observe(event, get_response):
+    logger.append_keys(request_id=event.context.get("requestId"))
+    try:
+        response = get_response(event)
+    finally:
+        flush_metrics()
+    logger.info(
+        "request",
+        method=event.method,
+        route=event.context.get("resourcePath"),
+        status=response.status_code,
+    )
+    logger.remove_keys(["request_id", "caller_role", "caller_id"])
+    return response
+
+
+# --- operations -----------------------------------------------------------------
+
+
+@app.route("/health", methods=["GET"])
+@api.public
+def health():
+    return json_response({"status": "ok"})
+
+
+@app.route("/openapi.json", methods=["GET"])
+@api.public
+def openapi_document():
+    from chalicelib.openapi import openapi_document
+
+    return json_response(openapi_document())
+
+
+# --- brands ---------------------------------------------------------------------
+
+
+@app.route("/brands", methods=["POST"])
+@api.allow(ADMIN)
+def create_brand(caller):
+    return json_response(brands.create_brand(api.body()), 201)
+
+
+@app.route("/brands", methods=["GET"])
+@api.allow(ADMIN, CREATOR)
+def list_brands(caller):
+    if caller.role == CREATOR:
+        return json_response(programs.catalogue_for_creator(caller.id, **api.page_args()))
+    return json_response(brands.list_all_brands(**api.page_args()))
+
+
+@app.route("/brands/{brand_id}", methods=["GET"])
+@api.allow(ADMIN, BRAND, CREATOR)
+def get_brand(caller, brand_id):
+    return json_response(me.visible_brand(caller, brand_id))
+
+
+@app.route("/brands/{brand_id}", methods=["PATCH"])
+@api.allow(ADMIN)
+def update_brand(caller, brand_id):
+    return json_response(brands.update_brand(brand_id, api.body()))
+
+
+@app.route("/brands/{brand_id}/rotate-key", methods=["POST"])
+@api.allow(ADMIN)
+def rotate_brand_key(caller, brand_id):
+    return json_response(brands.rotate_api_key(brand_id))
+
+
+@app.route("/brands/{brand_id}/rotate-webhook-secret", methods=["POST"])
+@api.allow(ADMIN)
+def rotate_brand_webhook_secret(caller, brand_id):
+    return json_response(brands.rotate_webhook_secret(brand_id))
+
+
+# --- creators -------------------------------------------------------------------
+
+
+@app.route("/creators", methods=["POST"])
+@api.allow(ADMIN)
+def create_creator(caller):
+    return json_response(creators.create_creator(api.body()), 201)
+
+
+@app.route("/creators/{creator_id}", methods=["GET"])
+@api.allow(ADMIN)
+def get_creator(caller, creator_id):
+    return json_response(creators.get_creator(creator_id))
+
+
+@app.route("/creators/{creator_id}/rotate-key", methods=["POST"])
+@api.allow(ADMIN)
+def rotate_creator_key(caller, creator_id):
+    return json_response(creators.rotate_api_key(creator_id))
+
+
+# --- the caller's own account ---------------------------------------------------
+
+
+@app.route("/me", methods=["GET"])
+@api.allow(BRAND, CREATOR)
+def get_me(caller):
+    return json_response(me.own_account(caller))
+
+
+@app.route("/me", methods=["PATCH"])
+@api.allow(BRAND)
+def update_me(caller):
+    return json_response(brands.update_brand(caller.id, api.body()))
+
+
+@app.route("/me/creators/{creator_id}", methods=["PUT"])
+@api.allow(BRAND)
+def set_creator_standing(caller, creator_id):
+    return json_response(programs.set_membership(caller.id, creator_id, api.body()))
+
+
+# --- links ----------------------------------------------------------------------
+
+
+@app.route("/links", methods=["POST"])
+@api.allow(CREATOR, rate_limit=("create-link", LINK_CREATIONS_PER_MINUTE))
+def create_link(caller):
+    return json_response(links.create_link(caller.id, api.body()), 201)
+
+
+@app.route("/links", methods=["GET"])
+@api.allow(CREATOR)
+def list_links(caller):
+    return json_response(links.list_links(caller.id, **api.page_args()))
+
+
+@app.route("/links/{code}", methods=["GET"])
+@api.allow(CREATOR)
+def get_link(caller, code):
+    return json_response(links.get_link(caller.id, code))
+
+
+@app.route("/links/{code}", methods=["PATCH"])
+@api.allow(CREATOR)
+def update_link(caller, code):
+    return json_response(links.update_link(caller.id, code, api.body()))

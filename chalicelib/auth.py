@@ -1,0 +1,87 @@
+"""Who is calling: the admin key from configuration, or a brand or creator key
+minted here and stored only as its SHA-256. Every request is checked with one
+consistent read, so a rotated key stops working at once (no authorizer cache)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.config import admin_key
+from chalicelib.errors import Forbidden, Unauthorized
+from chalicelib.models import ApiKey
+
+ADMIN = "admin"
+BRAND = "brand"
+CREATOR = "creator"
+ROLES = (ADMIN, BRAND, CREATOR)
+
+
+@dataclass(frozen=True)
+class Caller:
+    role: str
+    id: Optional[str] = None  # brand_id or creator_id; None for the admin
+
+
+def mint_key(role: str) -> str:
+    # 256 bits of randomness: a plain SHA-256 is then enough to store it.
+    return f"afl_{role[0]}_{secrets.token_urlsafe(32)}"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def key_item(key: str, role: str, owner_id: str, created_at: str) -> ApiKey:
+    return ApiKey(hash_key(key), role=role, owner_id=owner_id, created_at=created_at)
+
+
+def _bearer_token(authorization: Optional[str]) -> str:
+    if not authorization:
+        raise Unauthorized("missing Authorization: Bearer <key> header")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Authorization header must be 'Bearer <key>'")
+    return token
+
+
+def authenticate(authorization: Optional[str]) -> Caller:
+    token = _bearer_token(authorization)
+    if hmac.compare_digest(token.encode("utf-8"), admin_key().encode("utf-8")):
+        return Caller(ADMIN)
+    if len(token) > 200:
+        raise Unauthorized("unknown API key")
+    try:
+        item = ApiKey.get(hash_key(token), consistent_read=True)
+    except DoesNotExist:
+        raise Unauthorized("unknown API key") from None
+    return Caller(item.role, item.owner_id)
+
+
+def require_role(caller: Caller, roles: Iterable[str]) -> None:
+    if caller.role not in roles:
+        raise Forbidden(f"this endpoint is not available to the {caller.role} role")
+
+
+def replace_key(owner, owner_model, role: str, owner_id: str) -> str:
+    """Mint a new key for `owner` and retire the old one in one transaction."""
+    from chalicelib.config import now
+    from chalicelib.models import transaction
+    from chalicelib.timeutil import format_timestamp
+
+    new_key = mint_key(role)
+    old_hash = owner.api_key_hash
+    with transaction() as write:
+        write.delete(ApiKey(old_hash))
+        write.save(key_item(new_key, role, owner_id, format_timestamp(now())))
+        write.update(
+            owner,
+            actions=[owner_model.api_key_hash.set(hash_key(new_key))],
+            condition=owner_model.api_key_hash == old_hash,
+        )
+    return new_key

@@ -1,0 +1,107 @@
+"""Settings, read lazily from the environment on first use.
+
+Nothing here runs at import time: CDK synthesis and `chalice package` import
+`app.py` with placeholder values, and tests change the environment between
+cases. Call `settings()` where a value is needed; `reset()` forgets the cache.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Callable, Optional
+
+DEFAULT_CLICK_RETENTION_DAYS = 120
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_prefix: str
+    region: str
+    public_base_url: str
+    admin_key_env: Optional[str]
+    admin_key_parameter: Optional[str]
+    secret_env: Optional[str]
+    secret_parameter: Optional[str]
+    click_retention_days: int
+    click_spool_queue_url: Optional[str]
+    close_month_function_name: Optional[str]
+
+    def table_name(self, concept: str) -> str:
+        return f"{self.table_prefix}{concept}"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    return Settings(
+        table_prefix=env.get("AFFILINK_TABLE_PREFIX", "affilink-"),
+        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        admin_key_env=env.get("AFFILINK_ADMIN_KEY") or None,
+        admin_key_parameter=env.get("AFFILINK_ADMIN_KEY_PARAMETER") or None,
+        secret_env=env.get("AFFILINK_SECRET") or None,
+        secret_parameter=env.get("AFFILINK_SECRET_PARAMETER") or None,
+        click_retention_days=int(
+            env.get("AFFILINK_CLICK_RETENTION_DAYS", DEFAULT_CLICK_RETENTION_DAYS)
+        ),
+        click_spool_queue_url=env.get("AFFILINK_CLICK_SPOOL_URL") or None,
+        close_month_function_name=env.get("AFFILINK_CLOSE_MONTH_FUNCTION") or None,
+    )
+
+
+def reset() -> None:
+    """Forget cached settings and secrets (tests, local runner)."""
+    settings.cache_clear()
+    _secret_cache.clear()
+
+
+_secret_cache: dict[str, str] = {}
+
+
+def _secret_value(env_value: Optional[str], parameter: Optional[str], label: str) -> str:
+    if env_value:
+        return env_value
+    if parameter:
+        if parameter not in _secret_cache:
+            # Imported here: the parameters utility is only paid where a secret lives in SSM.
+            from aws_lambda_powertools.utilities import parameters
+
+            _secret_cache[parameter] = parameters.get_parameter(
+                parameter, decrypt=True, max_age=300
+            )
+        return _secret_cache[parameter]
+    raise RuntimeError(f"{label} is not configured")
+
+
+def admin_key() -> str:
+    s = settings()
+    return _secret_value(s.admin_key_env, s.admin_key_parameter, "AFFILINK_ADMIN_KEY")
+
+
+def app_secret() -> str:
+    """The secret behind cursor signatures and the daily visitor salt."""
+    s = settings()
+    return _secret_value(s.secret_env, s.secret_parameter, "AFFILINK_SECRET")
+
+
+# The clock is injectable so the monthly close and the daily salt can be tested
+# without patching the standard library.
+Clock = Callable[[], datetime]
+
+
+def _system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+_clock: Clock = _system_clock
+
+
+def now() -> datetime:
+    return _clock()
+
+
+def set_clock(clock: Optional[Clock]) -> None:
+    global _clock
+    _clock = clock or _system_clock

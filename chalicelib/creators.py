@@ -1,0 +1,59 @@
+"""Creators: the people who post links and earn commission."""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+
+from chalicelib import auth, validation
+from chalicelib.config import now
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.ids import new_id
+from chalicelib.models import Creator, HandleClaim, condition_failed, transaction
+from chalicelib.timeutil import format_timestamp
+
+_HANDLE = re.compile(r"^[a-z0-9_.]{2,32}$")
+
+
+def creator_view(creator: Creator) -> dict:
+    return {"creator_id": creator.creator_id, "handle": creator.handle, "created_at": creator.created_at}
+
+
+def create_creator(body: Mapping[str, Any]) -> dict:
+    validation.reject_unknown_fields(body, ("handle",))
+    handle = validation.string(body, "handle", min_length=2, max_length=32)
+    if not _HANDLE.match(handle):
+        raise InvalidInput("handle must be 2 to 32 characters of a-z, 0-9, _ and .")
+    created_at = format_timestamp(now())
+    api_key = auth.mint_key(auth.CREATOR)
+    creator = Creator(
+        new_id("cr"), handle=handle, api_key_hash=auth.hash_key(api_key), created_at=created_at
+    )
+    try:
+        with transaction() as write:
+            write.save(HandleClaim(handle, creator_id=creator.creator_id),
+                       condition=HandleClaim.handle.does_not_exist())
+            write.save(creator, condition=Creator.creator_id.does_not_exist())
+            write.save(auth.key_item(api_key, auth.CREATOR, creator.creator_id, created_at))
+    except TransactWriteError as error:
+        if condition_failed(error):
+            raise Conflict(f"handle {handle} is taken") from None
+        raise
+    return {**creator_view(creator), "api_key": api_key}
+
+
+def load_creator(creator_id: str, *, consistent: bool = False) -> Creator:
+    try:
+        return Creator.get(creator_id, consistent_read=consistent)
+    except DoesNotExist:
+        raise NotFound(f"creator {creator_id} not found") from None
+
+
+def get_creator(creator_id: str) -> dict:
+    return creator_view(load_creator(creator_id))
+
+
+def rotate_api_key(creator_id: str) -> dict:
+    creator = load_creator(creator_id, consistent=True)
+    return {"api_key": auth.replace_key(creator, Creator, auth.CREATOR, creator.creator_id)}

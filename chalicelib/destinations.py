@@ -1,0 +1,95 @@
+"""Link destinations and the brand's allowed hosts.
+
+This is what keeps a short link from becoming an open redirect, so it is
+strict: absolute http(s) URLs only, no user-info, no backslash (browsers read
+it as `/`), no whitespace or control character anywhere, and a host that is
+one of the brand's allowed domains or a subdomain of one. Kept free of heavy
+imports: the redirect calls `host_is_allowed` on every cold start.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterable, Optional
+from urllib.parse import quote, urlsplit
+
+from chalicelib.errors import InvalidInput
+
+MAX_DESTINATION_LENGTH = 2048
+_ASCII_HOST = re.compile(r"^[a-z0-9.-]+$")
+_URL_START = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def normalize_host(host: str) -> Optional[str]:
+    """Lower-case, trailing dot dropped, IDN to punycode; None if it is not a DNS name."""
+    host = host.strip().rstrip(".").lower()
+    if not host:
+        return None
+    if not host.isascii():
+        import idna  # only for international names; never on the redirect path
+
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            return None
+    if not _ASCII_HOST.match(host) or ".." in host or len(host) > 253:
+        return None
+    if any(not label or label.startswith("-") or label.endswith("-") for label in host.split(".")):
+        return None
+    return host
+
+
+def host_is_allowed(host: str, allowed_domains: Iterable[str]) -> bool:
+    host = host.rstrip(".").lower()
+    return any(host == domain or host.endswith("." + domain) for domain in allowed_domains)
+
+
+def _has_forbidden_character(text: str) -> bool:
+    for char in text:
+        if char == "\\" or char.isspace():
+            return True
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Zs"):
+            return True
+    return False
+
+
+def validate_destination(value: object, allowed_domains: Iterable[str]) -> str:
+    """The destination as it will be stored and redirected to, or a 400."""
+    if not isinstance(value, str) or not value:
+        raise InvalidInput("destination must be an absolute http or https URL")
+    if len(value) > MAX_DESTINATION_LENGTH:
+        raise InvalidInput(f"destination must be at most {MAX_DESTINATION_LENGTH} characters")
+    if _has_forbidden_character(value):
+        raise InvalidInput("destination must not contain a backslash, whitespace or control characters")
+    if not _URL_START.match(value):
+        raise InvalidInput("destination must be an absolute http or https URL")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise InvalidInput("destination is not a valid URL") from None
+    if "@" in parts.netloc:
+        raise InvalidInput("destination must not contain user information (user@host)")
+    raw_host = parts.hostname or ""
+    if not raw_host or raw_host.startswith("[") or ":" in raw_host:
+        raise InvalidInput("destination must have a host name")
+    host = normalize_host(raw_host)
+    if host is None or _is_ip_address(host):
+        raise InvalidInput("destination host must be a DNS name, not an IP address")
+    if not host_is_allowed(host, allowed_domains):
+        raise InvalidInput(f"destination host {host} is not allowed by this brand")
+    netloc = host if port is None else f"{host}:{port}"
+    rest = value[len(parts.scheme) + 3 + len(parts.netloc):]
+    # Only characters outside ASCII are escaped; what was written in ASCII stays as written.
+    rest = quote(rest, safe="".join(chr(c) for c in range(0x21, 0x7F)))
+    return f"{parts.scheme.lower()}://{netloc}{rest}"
+
+
+def _is_ip_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return bool(re.match(r"^[0-9.]+$", host)) or bool(re.match(r"^0x[0-9a-f.x]+$", host))

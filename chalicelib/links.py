@@ -1,0 +1,172 @@
+"""Short links: a creator's link to one brand's product page.
+
+Codes are global and case-sensitive: random ones from shortuuid, or an alias
+the creator picks. Both are claimed with a conditional write, so two links can
+never share a code.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping, Optional
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib import validation
+from chalicelib.brands import find_brand, load_brand
+from chalicelib.config import now, settings
+from chalicelib.destinations import validate_destination
+from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.ids import random_code
+from chalicelib.models import Link, condition_failed
+from chalicelib.pagination import key_attributes, paginate
+from chalicelib.programs import ensure_may_link
+from chalicelib.timeutil import epoch_ms, format_timestamp, parse_timestamp
+
+RANDOM_CODE_LENGTH = 8
+_ALIAS = re.compile(r"^[A-Za-z0-9_-]{3,40}$")
+# Top-level paths of this API (and a few every web host is asked for): an
+# alias may not shadow them, whatever its case.
+RESERVED_CODES = frozenset(
+    {
+        "admin", "brands", "conversions", "creators", "health", "links", "me",
+        "openapi", "openapi.json", "webhooks", "api", "static", "favicon.ico",
+        "robots.txt", "docs", "stats", "qr",
+    }
+)
+CREATE_FIELDS = ("brand_id", "destination", "alias", "source", "expires_at")
+PATCH_FIELDS = ("destination", "disabled", "expires_at")
+_CREATE_ATTEMPTS = 5
+
+
+def short_url(code: str) -> str:
+    return f"{settings().public_base_url}/{code}"
+
+
+def link_view(link: Link) -> dict:
+    return {
+        "code": link.code,
+        "short_url": short_url(link.code),
+        "destination": link.destination,
+        "brand_id": link.brand_id,
+        "creator_id": link.creator_id,
+        "source": link.source,
+        "expires_at": link.expires_at,
+        "disabled": bool(link.disabled),
+        "created_at": link.created_at,
+    }
+
+
+def _future_expiry(body: Mapping[str, Any]) -> Optional[str]:
+    value = body.get("expires_at")
+    if value is None:
+        return None
+    moment = parse_timestamp(value, "expires_at")
+    if moment <= now():
+        raise InvalidInput("expires_at must be in the future")
+    return format_timestamp(moment)
+
+
+def _alias(body: Mapping[str, Any]) -> Optional[str]:
+    alias = body.get("alias")
+    if alias is None:
+        return None
+    if not isinstance(alias, str) or not _ALIAS.match(alias):
+        raise InvalidInput("alias must be 3 to 40 characters of A-Z, a-z, 0-9, _ and -")
+    if alias.lower() in RESERVED_CODES:
+        raise InvalidInput(f"alias {alias!r} is a path of this API")
+    return alias
+
+
+def create_link(creator_id: str, body: Mapping[str, Any]) -> dict:
+    validation.reject_unknown_fields(body, CREATE_FIELDS)
+    brand_id = validation.string(body, "brand_id", max_length=128)
+    if "destination" not in body:
+        raise InvalidInput("destination is required")
+    alias = _alias(body)
+    source = validation.string(body, "source", max_length=64, required=False)
+    expires_at = _future_expiry(body)
+    brand = find_brand(brand_id)
+    if brand is None:
+        raise InvalidInput(f"brand_id {brand_id} is not a known brand")
+    ensure_may_link(brand, creator_id)
+    destination = validate_destination(body["destination"], brand.allowed_domains)
+
+    created = now()
+    for _attempt in range(_CREATE_ATTEMPTS):
+        code = alias or _random_code()
+        link = Link(
+            code,
+            creator_id=creator_id,
+            brand_id=brand.brand_id,
+            destination=destination,
+            source=source,
+            expires_at=expires_at,
+            disabled=False,
+            created_at=format_timestamp(created),
+            listing_key=f"{epoch_ms(created):013d}#{code}",
+        )
+        try:
+            link.save(condition=Link.code.does_not_exist())
+            return link_view(link)
+        except PutError as error:
+            if not condition_failed(error):
+                raise
+            if alias:
+                raise Conflict(f"alias {alias!r} is taken") from None
+    raise Conflict("could not find a free code; try again")
+
+
+def _random_code() -> str:
+    while True:
+        code = random_code(RANDOM_CODE_LENGTH)
+        if code.lower() not in RESERVED_CODES:
+            return code
+
+
+def own_link(creator_id: str, code: str) -> Link:
+    """The caller's link, or 404 (another creator's link is as good as unknown)."""
+    try:
+        link = Link.get(code)
+    except DoesNotExist:
+        raise NotFound(f"link {code} not found") from None
+    if link.creator_id != creator_id:
+        raise NotFound(f"link {code} not found")
+    return link
+
+
+def get_link(creator_id: str, code: str) -> dict:
+    return link_view(own_link(creator_id, code))
+
+
+def update_link(creator_id: str, code: str, body: Mapping[str, Any]) -> dict:
+    validation.reject_unknown_fields(body, PATCH_FIELDS)
+    if not body:
+        raise InvalidInput(f"nothing to change: give one of {', '.join(PATCH_FIELDS)}")
+    disabled = validation.boolean(body, "disabled")
+    if "disabled" in body and disabled is None:
+        raise InvalidInput("disabled must be true or false")
+    expires_at = _future_expiry(body)
+    link = own_link(creator_id, code)
+    actions = []
+    if "destination" in body:
+        brand = load_brand(link.brand_id)
+        actions.append(Link.destination.set(validate_destination(body["destination"], brand.allowed_domains)))
+    if disabled is not None:
+        actions.append(Link.disabled.set(disabled))
+    if "expires_at" in body:
+        actions.append(Link.expires_at.remove() if expires_at is None else Link.expires_at.set(expires_at))
+    link.update(actions=actions, condition=Link.creator_id == creator_id)
+    return link_view(link)
+
+
+def list_links(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict:
+    page = paginate(
+        scope=f"links:creator:{creator_id}",
+        cursor=cursor,
+        limit=limit,
+        query=lambda start: Link.by_creator.query(
+            creator_id, scan_index_forward=False, last_evaluated_key=start
+        ),
+        key_attributes=key_attributes(Link, Link.by_creator),
+    )
+    return {"items": [link_view(link) for link in page.items], "next_cursor": page.next_cursor}

@@ -1,0 +1,19 @@
+"""What a caller may see of accounts: their own record, and brands by role."""
+from __future__ import annotations
+
+from chalicelib import brands, creators
+from chalicelib.auth import BRAND, Caller
+from chalicelib.errors import NotFound
+
+
+def own_account(caller: Caller) -> dict:
+    if caller.role == BRAND:
+        return brands.get_brand(caller.id)
+    return creators.get_creator(caller.id)
+
+
+def visible_brand(caller: Caller, brand_id: str) -> dict:
+    """Admins and creators see any brand; a brand sees only itself (others: 404)."""
+    if caller.role == BRAND and caller.id != brand_id:
+        raise NotFound(f"brand {brand_id} not found")
+    return brands.get_brand(brand_id)

@@ -1,0 +1,79 @@
+"""Affiliate programs: which creators may link to which brand.
+
+An `open` program takes any creator the brand has not blocked; an `invite`
+program only creators the brand approved. The same rule decides whether a
+link may be created and whether an existing link still redirects.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import validation
+from chalicelib.config import now
+from chalicelib.creators import load_creator
+from chalicelib.errors import Forbidden
+from chalicelib.models import Brand, Membership
+from chalicelib.timeutil import format_timestamp
+
+STATUSES = ("approved", "blocked")
+
+
+def may_link(program: str, membership_status: Optional[str]) -> bool:
+    if membership_status == "blocked":
+        return False
+    if program == "invite":
+        return membership_status == "approved"
+    return True
+
+
+def membership_status(brand_id: str, creator_id: str) -> Optional[str]:
+    try:
+        return Membership.get(brand_id, creator_id).status
+    except DoesNotExist:
+        return None
+
+
+def ensure_may_link(brand: Brand, creator_id: str) -> None:
+    status = membership_status(brand.brand_id, creator_id)
+    if not may_link(brand.program, status):
+        if status == "blocked":
+            raise Forbidden("this brand has blocked you")
+        raise Forbidden("this brand's program is by invitation and has not approved you")
+
+
+def set_membership(brand_id: str, creator_id: str, body: Mapping[str, Any]) -> dict:
+    validation.reject_unknown_fields(body, ("status",))
+    status = validation.choice(body, "status", STATUSES)
+    load_creator(creator_id)  # a 404 for a creator that does not exist
+    membership = Membership(
+        brand_id, creator_id, status=status, updated_at=format_timestamp(now())
+    )
+    membership.save()
+    return {
+        "brand_id": brand_id,
+        "creator_id": creator_id,
+        "status": membership.status,
+        "updated_at": membership.updated_at,
+    }
+
+
+def memberships_of_creator(creator_id: str) -> dict[str, str]:
+    return {m.brand_id: m.status for m in Membership.by_creator.query(creator_id)}
+
+
+def catalogue_for_creator(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict:
+    from chalicelib.brands import catalogue_view
+    from chalicelib.pagination import key_attributes, paginate
+
+    statuses = memberships_of_creator(creator_id)
+    page = paginate(
+        scope=f"brands:creator:{creator_id}",
+        cursor=cursor,
+        limit=limit,
+        query=lambda start: Brand.catalogue_index.query("brands", last_evaluated_key=start),
+        key_attributes=key_attributes(Brand, Brand.catalogue_index),
+        keep=lambda brand: may_link(brand.program, statuses.get(brand.brand_id)),
+    )
+    return {"items": [catalogue_view(b) for b in page.items], "next_cursor": page.next_cursor}

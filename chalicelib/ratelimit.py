@@ -1,0 +1,26 @@
+"""Fixed-window rate limits: one DynamoDB counter per (action, caller, UTC minute)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from chalicelib.errors import TooManyRequests
+from chalicelib.models import RateLimitCounter
+from chalicelib.timeutil import minute_of, seconds_to_next_minute
+
+LINK_CREATIONS_PER_MINUTE = 60
+
+
+def count_request(action: str, caller_id: str, limit: int, moment: datetime) -> None:
+    """Count one request; 429 once more than `limit` were made in this UTC minute."""
+    counter = RateLimitCounter(f"{action}#{caller_id}#{minute_of(moment)}")
+    counter.update(
+        actions=[
+            RateLimitCounter.count.add(1),
+            RateLimitCounter.expires_at.set(moment + timedelta(minutes=5)),
+        ]
+    )
+    if counter.count > limit:
+        retry_after = seconds_to_next_minute(moment)
+        raise TooManyRequests(
+            f"at most {limit} requests a minute; try again in {retry_after} s", retry_after
+        )

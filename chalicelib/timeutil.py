@@ -1,0 +1,68 @@
+"""Timestamps as the contract wants them: RFC 3339, UTC, `Z`, whole seconds."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Optional
+
+from chalicelib.errors import InvalidInput
+
+_RFC3339 = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(value: object, field: str) -> datetime:
+    """An RFC 3339 timestamp with `Z` or an offset, normalised to UTC whole seconds."""
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise InvalidInput(f"{field} must be an RFC 3339 timestamp such as 2026-11-26T10:00:00Z")
+    text = value.upper().replace("Z", "+00:00")
+    fraction = re.search(r"\.\d+", text)
+    if fraction:
+        text = text.replace(fraction.group(0), "")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a valid date and time") from None
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+
+def parse_stored(value: Optional[str]) -> Optional[datetime]:
+    if value is None:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+
+
+def parse_day(value: object, field: str) -> date:
+    if not isinstance(value, str) or not _DAY.match(value):
+        raise InvalidInput(f"{field} must be a day as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field} is not a valid day") from None
+
+
+def parse_month(value: object, field: str = "month") -> str:
+    match = _MONTH.match(value) if isinstance(value, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
+        raise InvalidInput(f"{field} must be a month as YYYY-MM")
+    return value  # type: ignore[return-value]
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def minute_of(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
+
+
+def seconds_to_next_minute(moment: datetime) -> int:
+    next_minute = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return max(1, int((next_minute - moment).total_seconds() + 0.999))

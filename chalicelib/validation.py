@@ -1,0 +1,116 @@
+"""Plain checks for request bodies and query parameters. Every failure is an
+`InvalidInput` that names the field; nothing here touches storage."""
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable, Mapping, Optional
+
+from chalicelib.errors import InvalidInput, PayloadTooLarge
+
+MAX_BODY_BYTES = 65_536
+MAX_SAFE_INTEGER = 9_007_199_254_740_991
+_MISSING = object()
+
+
+def check_body_size(raw: Optional[bytes]) -> None:
+    if raw is not None and len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is over {MAX_BODY_BYTES} bytes")
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json_object(raw: Optional[bytes]) -> dict:
+    """The request body as a JSON object, or a 400 that says why not."""
+    if not raw:
+        raise InvalidInput("request body must be a JSON object")
+    try:
+        text = raw.decode("utf-8")
+        body = json.loads(text, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise InvalidInput("request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("request body must be a JSON object")
+    return body
+
+
+def reject_unknown_fields(body: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+
+
+def string(
+    body: Mapping[str, Any],
+    field: str,
+    *,
+    min_length: int = 1,
+    max_length: int,
+    required: bool = True,
+    nullable: bool = False,
+) -> Optional[str]:
+    value = body.get(field, _MISSING)
+    if value is _MISSING:
+        if required:
+            raise InvalidInput(f"{field} is required")
+        return None
+    if value is None:
+        if nullable or not required:
+            return None
+        raise InvalidInput(f"{field} is required")
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string")
+    if not min_length <= len(value) <= max_length:
+        raise InvalidInput(f"{field} must be {min_length} to {max_length} characters")
+    return value
+
+
+def integer(
+    body: Mapping[str, Any],
+    field: str,
+    *,
+    minimum: int = 0,
+    maximum: int = MAX_SAFE_INTEGER,
+    required: bool = True,
+    default: Optional[int] = None,
+) -> Optional[int]:
+    value = body.get(field, _MISSING)
+    if value is _MISSING or value is None:
+        if required:
+            raise InvalidInput(f"{field} is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} must be an integer")
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{field} must be between {minimum} and {maximum}")
+    return value
+
+
+def boolean(body: Mapping[str, Any], field: str) -> Optional[bool]:
+    value = body.get(field, _MISSING)
+    if value is _MISSING:
+        return None
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be true or false")
+    return value
+
+
+def choice(body: Mapping[str, Any], field: str, options: Iterable[str], *, default=None):
+    options = tuple(options)
+    value = body.get(field, _MISSING)
+    if value is _MISSING or value is None:
+        if default is None:
+            raise InvalidInput(f"{field} is required")
+        return default
+    if value not in options:
+        raise InvalidInput(f"{field} must be one of: {', '.join(options)}")
+    return value
+
+
+def page_limit(raw: Optional[str], default: int = 50) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise InvalidInput("limit must be an integer from 1 to 100")
+    return int(raw)

@@ -1,0 +1,95 @@
+"""The thin layer between Chalice and the domain: request bodies, auth per
+route, rate limits, and the translation of domain errors into HTTP answers.
+
+Chalice's own error classes set no headers and have no 413, so every error is
+answered here as a `chalice.Response` with `{"Code": ..., "Message": ...}`.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Callable, Optional
+
+from chalice import Chalice, Response
+
+from chalicelib import auth, config, ratelimit, validation
+from chalicelib.errors import DomainError, TooManyRequests
+from chalicelib.observability import logger
+
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def json_response(body: Any, status: int = 200, headers: Optional[dict] = None) -> Response:
+    return Response(body=json.dumps(body), status_code=status, headers={**JSON_HEADERS, **(headers or {})})
+
+
+def error_response(error: DomainError) -> Response:
+    headers = {}
+    if isinstance(error, TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
+    body = getattr(error, "body", None) or {"Code": error.code, "Message": error.message}
+    return json_response(body, error.status, headers)
+
+
+class Api:
+    """Decorators and helpers for the routes of one Chalice app."""
+
+    def __init__(self, app: Chalice):
+        self.app = app
+
+    @property
+    def request(self):
+        return self.app.current_request
+
+    def _handle(self, view: Callable, before: Callable[[], Optional[dict]], kwargs: dict) -> Any:
+        try:
+            validation.check_body_size(self.request.raw_body)
+            extra = before() or {}
+            return view(**extra, **kwargs)
+        except DomainError as error:
+            return error_response(error)
+        except Exception:  # never a stack trace to the caller
+            logger.exception("unhandled error")
+            return json_response({"Code": "InternalError", "Message": "internal error"}, 500)
+
+    def allow(self, *roles: str, rate_limit: Optional[tuple[str, int]] = None):
+        """Only callers with one of `roles`; the view gets `caller=`.
+
+        `rate_limit=(action, per_minute)` counts every authenticated request of
+        a non-admin caller, valid or not.
+        """
+
+        def decorate(view: Callable) -> Callable:
+            def authorize() -> dict:
+                caller = auth.authenticate(self.request.headers.get("authorization"))
+                auth.require_role(caller, roles)
+                if rate_limit and caller.role != auth.ADMIN:
+                    action, per_minute = rate_limit
+                    ratelimit.count_request(action, caller.id, per_minute, config.now())
+                logger.append_keys(caller_role=caller.role, caller_id=caller.id)
+                return {"caller": caller}
+
+            @functools.wraps(view)
+            def wrapped(**kwargs):
+                return self._handle(view, authorize, kwargs)
+
+            return wrapped
+
+        return decorate
+
+    def public(self, view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(**kwargs):
+            return self._handle(view, lambda: None, kwargs)
+
+        return wrapped
+
+    def body(self) -> dict:
+        return validation.parse_json_object(self.request.raw_body)
+
+    def query(self, name: str) -> Optional[str]:
+        params = self.request.query_params or {}
+        return params.get(name)
+
+    def page_args(self) -> dict:
+        return {"limit": validation.page_limit(self.query("limit")), "cursor": self.query("cursor")}
