@@ -1,0 +1,163 @@
+"""`make run`: the whole API on http://127.0.0.1:${PORT:-8000}.
+
+- DynamoDB, DynamoDB Streams and SQS: an embedded moto server on a free
+  port, or the moto server at AWS_ENDPOINT_URL_DYNAMODB when that is set
+  (tables and queues are created when missing).
+- The API: Chalice's local server, in this process.
+- What runs behind the API in AWS: background workers in this process (see
+  `local/workers.py`) feed the same handlers Lambda would.
+- The admin key: AFFILINK_ADMIN_KEY, or a generated one, printed.
+Ctrl-C stops everything.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import sys
+import threading
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+SPOOL_QUEUE_NAME = "affilink-click-spool"
+
+
+class _QuietRequestHandler:
+    """Chalice's local handler logs the client's address on every request;
+    Affilink never logs an IP address, access logs included."""
+
+    @staticmethod
+    def build(app, config):
+        import functools
+
+        from chalice.local import ChaliceRequestHandler
+
+        class Handler(ChaliceRequestHandler):
+            def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+                sys.stderr.write("%s\n" % (format % args))
+
+        return functools.partial(Handler, app_object=app, config=config)
+
+
+def _prepare_environment(port: int) -> object:
+    """Point every AWS client at a moto server; start one if none is given."""
+    for name, value in FAKE_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    moto_server = None
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    if not endpoint:
+        from moto.server import ThreadedMotoServer
+
+        moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto_server.start()
+        host, moto_port = moto_server.get_host_and_port()
+        endpoint = f"http://{host}:{moto_port}"
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    os.environ.setdefault("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", endpoint)
+    os.environ.setdefault("AWS_ENDPOINT_URL_SQS", endpoint)
+    os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
+    os.environ.setdefault("AFFILINK_SECRET", secrets.token_urlsafe(32))
+    if not os.environ.get("AFFILINK_ADMIN_KEY"):
+        os.environ["AFFILINK_ADMIN_KEY"] = f"afl_admin_{secrets.token_urlsafe(24)}"
+    return moto_server
+
+
+def _create_queue(endpoint: str, region: str) -> str:
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"], region_name=region)
+    return sqs.create_queue(QueueName=SPOOL_QUEUE_NAME)["QueueUrl"]
+
+
+def _start_workers(app, endpoint: str, region: str) -> list:
+    """One worker per handler the app declares for the background (if any yet)."""
+    from chalicelib.config import settings
+    from local.workers import QueueDrain, StreamPump, Worker
+
+    workers = []
+    aggregator = app.pure_lambda_functions and {f.name: f for f in app.pure_lambda_functions}
+    for table, function_name in (("clicks", "aggregate_click_stats"), ("conversions", "aggregate_conversion_stats")):
+        function = (aggregator or {}).get(function_name)
+        if function is not None:
+            pump = StreamPump(settings().table_name(table), function.func, endpoint, region)
+            workers.append(Worker(f"stream:{table}", pump.step))
+    spool_handler = (aggregator or {}).get("drain_click_spool")
+    if spool_handler is not None and settings().click_spool_queue_url:
+        drain = QueueDrain(settings().click_spool_queue_url, spool_handler.func, os.environ["AWS_ENDPOINT_URL_SQS"], region)
+        workers.append(Worker("spool", drain.step))
+    for worker in workers:
+        worker.start()
+    return workers
+
+
+def _banner(port: int, demo, workers: list) -> str:
+    base = os.environ["PUBLIC_BASE_URL"]
+    return "\n".join(
+        [
+            "",
+            f"Affilink is running on http://127.0.0.1:{port}  (DynamoDB: {os.environ['AWS_ENDPOINT_URL_DYNAMODB']})",
+            f"  admin key:        {os.environ['AFFILINK_ADMIN_KEY']}",
+            f"  demo brand:       {demo.brand_id}  key {demo.brand_key}",
+            f"  demo creator:     {demo.creator_id}  key {demo.creator_key}",
+            f"  demo short link:  {demo.short_url}",
+            f"  background:       {', '.join(w.name for w in workers) or 'none'}",
+            "",
+            f"  curl -i {demo.short_url}",
+            f"  curl -s -H 'Authorization: Bearer {demo.creator_key}' {base}/links",
+            "",
+            "Ctrl-C stops everything.",
+            "",
+        ]
+    )
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the embedded moto server's access log
+    moto_server = _prepare_environment(port)
+    endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
+    region = os.environ["AWS_REGION"]
+    os.environ.setdefault("AFFILINK_CLICK_SPOOL_URL", _create_queue(endpoint, region))
+
+    from chalice.config import Config
+    from chalice.local import create_local_server
+
+    from app import app
+    from chalicelib import config, models
+    from local.seed import seed_demo
+
+    config.reset()
+    models.create_tables()
+    demo = seed_demo()
+    workers = _start_workers(app, endpoint, region)
+
+    chalice_config = Config.create(chalice_stage="dev", app_name="affilink")
+    server = create_local_server(app, chalice_config, "127.0.0.1", port)
+    server.server.RequestHandlerClass = _QuietRequestHandler.build(app, chalice_config)
+    print(_banner(port, demo, workers), flush=True)
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for worker in workers:
+            worker.stop()
+        server.server.server_close()
+        if moto_server is not None:
+            moto_server.stop()
+        print("Affilink stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

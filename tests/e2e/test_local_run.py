@@ -1,0 +1,105 @@
+"""End to end: start the API exactly as `make run` does and talk HTTP to it."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def local_api():
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_", "PUBLIC_BASE_URL"))}
+    env["PORT"] = str(port)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local.run"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    banner = []
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        banner.append(line)
+        if line.startswith("Ctrl-C stops everything"):
+            break
+    text = "".join(banner)
+    assert "Affilink is running" in text, text
+
+    def field(pattern: str) -> str:
+        match = re.search(pattern, text)
+        assert match, f"{pattern!r} not in banner:\n{text}"
+        return match.group(1)
+
+    info = {
+        "base": f"http://127.0.0.1:{port}",
+        "admin_key": field(r"admin key:\s+(\S+)"),
+        "creator_key": field(r"demo creator:\s+\S+\s+key (\S+)"),
+        "brand_key": field(r"demo brand:\s+\S+\s+key (\S+)"),
+        "short_url": field(r"demo short link:\s+(\S+)"),
+    }
+    # Drain the rest of the output so the server never blocks on a full pipe.
+    import threading
+
+    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+    yield info
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_health_answers(local_api):
+    response = requests.get(f"{local_api['base']}/health", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_printed_keys_work(local_api):
+    me = requests.get(
+        f"{local_api['base']}/me", headers={"Authorization": f"Bearer {local_api['creator_key']}"}, timeout=10
+    )
+    assert me.status_code == 200
+    assert me.json()["handle"] == "demo.creator"
+    brands = requests.get(
+        f"{local_api['base']}/brands", headers={"Authorization": f"Bearer {local_api['admin_key']}"}, timeout=10
+    )
+    assert brands.status_code == 200
+    assert [b["name"] for b in brands.json()["items"]] == ["Demo Shop"]
+
+
+def test_creator_can_mint_a_link_over_http(local_api):
+    brand = requests.get(
+        f"{local_api['base']}/me", headers={"Authorization": f"Bearer {local_api['brand_key']}"}, timeout=10
+    ).json()
+    response = requests.post(
+        f"{local_api['base']}/links",
+        json={"brand_id": brand["brand_id"], "destination": "https://shop.example.com/p/1"},
+        headers={"Authorization": f"Bearer {local_api['creator_key']}"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["short_url"].startswith(local_api["base"] + "/")
