@@ -8,6 +8,7 @@ Table names and the region are resolved lazily (on first use) from
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -424,10 +425,18 @@ def create_tables() -> None:
 
 def transaction():
     """A PynamoDB write transaction on the configured region and endpoint."""
-    from pynamodb.connection import Connection
     from pynamodb.transactions import TransactWrite
 
-    return TransactWrite(connection=Connection(region=_Region().__get__(None)))
+    return TransactWrite(connection=_transaction_connection(_Region().__get__(None)))
+
+
+@lru_cache(maxsize=4)
+def _transaction_connection(region: str):
+    # One connection (one botocore client) per region for the life of the
+    # process: building a client costs tens of milliseconds on every call.
+    from pynamodb.connection import Connection
+
+    return Connection(region=region)
 
 
 def condition_failed(error: Exception) -> bool:
