@@ -1,0 +1,51 @@
+"""Helpers for the API tests: a controllable clock and a look at what is stored,
+so a test can say "nothing was written" or "this secret is not kept"."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+SECRET_FIELDS = ("api_key", "webhook_secret", "api_key_hash", "previous_webhook_secret")
+
+
+class FrozenClock:
+    """The app's clock (`chalicelib.config.set_clock`), stopped at a moment the test picks."""
+
+    def __init__(self, moment: datetime):
+        from chalicelib import config
+
+        self.moment = moment
+        config.set_clock(lambda: self.moment)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def advance(self, **delta) -> None:
+        self.moment += timedelta(**delta)
+
+
+def stored_count(model) -> int:
+    """How many items a table holds (a scan: fine for the few items of a test)."""
+    return sum(1 for _ in model.scan())
+
+
+def stored_text(*models) -> str:
+    """Every stored item of these tables, as one string to search."""
+    return repr([item.serialize() for model in models for item in model.scan()])
+
+
+def assert_no_secrets(body, *secret_values: str) -> None:
+    """No secret field anywhere in `body`, and none of the given secret values either."""
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                assert key not in SECRET_FIELDS, f"{key} must not be returned here"
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(body)
+    text = repr(body)
+    for secret in secret_values:
+        assert secret not in text, "a secret value was returned"
