@@ -6,11 +6,11 @@ included: heavy modules are imported inside the routes that need them.
 """
 from chalice import Chalice
 
-from chalicelib import brands, creators, links, me, programs
+from chalicelib import brands, clicks, creators, links, me, programs, redirect
 from chalicelib.auth import ADMIN, BRAND, CREATOR
 from chalicelib.observability import flush_metrics, logger
 from chalicelib.ratelimit import LINK_CREATIONS_PER_MINUTE
-from chalicelib.web import Api, json_response
+from chalicelib.web import Api, binary_response, json_response, short_link_response
 
 app = Chalice(app_name="affilink")
 api = Api(app)
@@ -158,3 +158,70 @@ def get_link(caller, code):
 @api.allow(CREATOR)
 def update_link(caller, code):
     return json_response(links.update_link(caller.id, code, api.body()))
+
+
+@app.route("/links/{code}/qr", methods=["GET"])
+@api.allow(CREATOR)
+def link_qr_code(caller, code):
+    from chalicelib import qrcodes
+
+    image = qrcodes.link_qr_code(
+        caller.id, code, image_format=api.query("format"), accept=api.request.headers.get("accept")
+    )
+    return binary_response(image.body, image.content_type)
+
+
+# --- the tap (public) -------------------------------------------------------------
+
+
+@app.route("/{code}", methods=["GET", "HEAD"])
+def follow_short_link(code):
+    request = app.current_request
+    outcome = redirect.follow(
+        code=code,
+        parameters=api.query_lists(),
+        record=request.method == "GET",
+        source_ip=request.context.get("identity", {}).get("sourceIp"),
+        user_agent=request.headers.get("user-agent"),
+        referer=request.headers.get("referer"),
+        country_header=request.headers.get("cloudfront-viewer-country"),
+    )
+    return short_link_response(outcome)
+
+
+@app.lambda_function(name="drain_click_spool")
+def drain_click_spool(event, context):
+    """SQS -> clicks table, for clicks whose first write failed (exactly once)."""
+    failed = clicks.write_spooled_clicks(event.get("Records", []))
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+
+
+# --- conversions ------------------------------------------------------------------
+
+
+@app.route("/conversions", methods=["POST"])
+@api.allow(BRAND)
+def report_conversion(caller):
+    from chalicelib import conversions
+
+    status, conversion = conversions.record_conversion(caller.id, api.body())
+    return json_response(conversion, status)
+
+
+@app.route("/webhooks/{brand_id}/conversions", methods=["POST"])
+@api.public
+def conversion_webhook(brand_id):
+    from chalicelib import conversions
+
+    status, conversion = conversions.record_signed_conversion(
+        brand_id, api.request.raw_body, api.request.headers.get("affilink-signature")
+    )
+    return json_response(conversion, status)
+
+
+@app.route("/me/conversions", methods=["GET"])
+@api.allow(BRAND, CREATOR)
+def list_my_conversions(caller):
+    from chalicelib import conversions
+
+    return json_response(conversions.list_conversions(caller, status=api.query("status"), **api.page_args()))

@@ -31,6 +31,24 @@ def error_response(error: DomainError) -> Response:
     return json_response(body, error.status, headers)
 
 
+def binary_response(body: bytes | str, content_type: str) -> Response:
+    return Response(body=body, status_code=200, headers={"Content-Type": content_type})
+
+
+def short_link_response(outcome) -> Response:
+    """A 302 to the destination, or a small HTML page; never cached by browsers."""
+    from chalicelib.pages import page
+
+    headers = {"Cache-Control": "no-store"}
+    if outcome.status == 302:
+        return Response(body="", status_code=302, headers={**headers, "Location": outcome.location})
+    return Response(
+        body=page(outcome.status),
+        status_code=outcome.status,
+        headers={**headers, "Content-Type": "text/html; charset=utf-8"},
+    )
+
+
 class Api:
     """Decorators and helpers for the routes of one Chalice app."""
 
@@ -90,6 +108,12 @@ class Api:
     def query(self, name: str) -> Optional[str]:
         params = self.request.query_params or {}
         return params.get(name)
+
+    def query_lists(self) -> dict[str, list[str]]:
+        params = self.request.query_params
+        if not params:
+            return {}
+        return {name: params.getlist(name) for name in params.keys()}
 
     def page_args(self) -> dict:
         return {"limit": validation.page_limit(self.query("limit")), "cursor": self.query("cursor")}

@@ -1,0 +1,237 @@
+"""The tap: from a short code to a 302, in a few milliseconds.
+
+A warm redirect costs one DynamoDB write (the click) and no read: the link
+and its brand's terms are cached in memory for up to 60 s, which is how long
+a change (disabled, expired, blocked creator, host no longer allowed) may take
+to reach the redirect. A cold one adds the link read and one BatchGetItem of
+the brand and the creator's standing with it.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Mapping, Optional, Sequence
+from urllib.parse import quote, unquote_plus
+
+from chalicelib import clicks
+from chalicelib.config import now, settings
+from chalicelib.destinations import host_is_allowed
+from chalicelib.models import Brand, Link, Membership
+from chalicelib.observability import count, logger
+from chalicelib.programs import may_link
+from chalicelib.timeutil import parse_stored
+
+CACHE_SECONDS = 60.0
+UNKNOWN_CACHE_SECONDS = 5.0  # short: a link created a moment ago must work at once
+CACHE_ENTRIES = 10_000
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+CLICK_PARAMETER = "afl_click"
+QR_PARAMETER = "qr"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything the redirect needs about one link, cached as one value."""
+
+    code: str
+    creator_id: str
+    brand_id: str
+    destination: str
+    source: Optional[str]
+    disabled: bool
+    expires_at: Optional[datetime]
+    redirects: bool  # the brand still allows the host and the creator
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int  # 302, 404 or 410
+    location: Optional[str] = None
+    click_id: Optional[str] = None
+    reason: Optional[str] = None
+
+
+class TTLCache:
+    """A small, bounded, time-limited cache; monotonic clock injectable for tests."""
+
+    def __init__(self, max_entries: int = CACHE_ENTRIES, clock: Callable[[], float] = time.monotonic):
+        self._entries: dict = {}
+        self._max_entries = max_entries
+        self._clock = clock
+
+    def get(self, key):
+        entry = self._entries.get(key)
+        if entry is None or entry[0] <= self._clock():
+            return None
+        return entry
+
+    def put(self, key, value, ttl: float) -> None:
+        if len(self._entries) >= self._max_entries:
+            self._entries.pop(next(iter(self._entries)))  # the oldest insertion
+        self._entries[key] = (self._clock() + ttl, value)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+link_cache = TTLCache()
+
+
+def _load_target(code: str) -> Optional[Target]:
+    client = clicks.fast_dynamodb_client()
+    found = client.get_item(TableName=settings().table_name("links"), Key={"code": {"S": code}}).get("Item")
+    if not found:
+        return None
+    link = Link.from_raw_data(found)
+    brand_table, membership_table = settings().table_name("brands"), settings().table_name("memberships")
+    response = client.batch_get_item(
+        RequestItems={
+            brand_table: {"Keys": [{"brand_id": {"S": link.brand_id}}]},
+            membership_table: {
+                "Keys": [{"brand_id": {"S": link.brand_id}, "creator_id": {"S": link.creator_id}}]
+            },
+        }
+    )
+    if response.get("UnprocessedKeys"):
+        raise RuntimeError("brand lookup throttled")
+    brand_items = response["Responses"].get(brand_table) or []
+    membership_items = response["Responses"].get(membership_table) or []
+    brand = Brand.from_raw_data(brand_items[0]) if brand_items else None
+    status = Membership.from_raw_data(membership_items[0]).status if membership_items else None
+    redirects = bool(
+        brand
+        and may_link(brand.program, status)
+        and host_is_allowed(_host_of(link.destination), brand.allowed_domains)
+    )
+    return Target(
+        code=link.code,
+        creator_id=link.creator_id,
+        brand_id=link.brand_id,
+        destination=link.destination,
+        source=link.source,
+        disabled=bool(link.disabled),
+        expires_at=parse_stored(link.expires_at),
+        redirects=redirects,
+    )
+
+
+def _host_of(url: str) -> str:
+    rest = url.split("://", 1)[1]
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
+
+
+def cached_target(code: str) -> Optional[Target]:
+    entry = link_cache.get(code)
+    if entry is not None:
+        return entry[1]
+    target = _load_target(code)
+    link_cache.put(code, target, CACHE_SECONDS if target else UNKNOWN_CACHE_SECONDS)
+    return target
+
+
+def _refusal(target: Optional[Target], moment: datetime) -> Optional[Outcome]:
+    if target is None:
+        return Outcome(404, reason="unknown")
+    if target.disabled:
+        return Outcome(410, reason="disabled")
+    if target.expires_at is not None and target.expires_at <= moment:
+        return Outcome(410, reason="expired")
+    if not target.redirects:
+        return Outcome(410, reason="not allowed")
+    return None
+
+
+def build_location(
+    destination: str, parameters: Mapping[str, Sequence[str]], click_id: Optional[str]
+) -> str:
+    """The destination with the short link's parameters and our click id.
+
+    The destination's own query stays as written (not re-encoded), a
+    parameter of the short link replaces the same-named one in place, new
+    ones are appended, `qr` is consumed, and `afl_click` comes last, always
+    ours (a forged one on either side is dropped)."""
+    base, has_fragment, fragment = destination.partition("#")
+    path, has_query, query = base.partition("?")
+    incoming = {
+        name: list(values)
+        for name, values in parameters.items()
+        if name not in (QR_PARAMETER, CLICK_PARAMETER)
+    }
+    segments: list[str] = []
+    placed: set[str] = set()
+    for segment in query.split("&") if query else []:
+        name = unquote_plus(segment.split("=", 1)[0])
+        if name == CLICK_PARAMETER:
+            continue
+        if name in incoming:
+            if name not in placed:
+                segments.extend(_encode(name, value) for value in incoming[name])
+                placed.add(name)
+            continue
+        segments.append(segment)
+    for name, values in incoming.items():
+        if name not in placed:
+            segments.extend(_encode(name, value) for value in values)
+    if click_id is not None:
+        segments.append(f"{CLICK_PARAMETER}={click_id}")
+    location = path + ("?" + "&".join(segments) if segments else has_query)
+    return location + (has_fragment + fragment)
+
+
+def _encode(name: str, value: str) -> str:
+    return f"{quote(name, safe='')}={quote(value, safe='')}"
+
+
+def follow(
+    *,
+    code: str,
+    parameters: Mapping[str, Sequence[str]],
+    record: bool,
+    source_ip: Optional[str],
+    user_agent: Optional[str],
+    referer: Optional[str],
+    country_header: Optional[str],
+) -> Outcome:
+    """Decide where a tap goes and, for a GET, record the click."""
+    if not _CODE.match(code):
+        count("UnknownCodes")
+        return Outcome(404, reason="unknown")
+    moment = now()
+    try:
+        target = cached_target(code)
+    except Exception:
+        # Without the link we cannot know where to send the visitor.
+        logger.exception("link lookup failed", code=code)
+        return Outcome(503, reason="unavailable")
+    refusal = _refusal(target, moment)
+    if refusal is not None:
+        if refusal.status == 404:
+            count("UnknownCodes")
+        return refusal
+    if not record:
+        return Outcome(302, location=build_location(target.destination, parameters, None))
+    click_id = clicks.new_click_id()
+    qr_values = parameters.get(QR_PARAMETER) or []
+    click = clicks.build_click(
+        click_id,
+        clicks.Tap(
+            code=target.code,
+            creator_id=target.creator_id,
+            brand_id=target.brand_id,
+            source=target.source,
+            source_ip=source_ip,
+            user_agent=user_agent,
+            referer=referer,
+            country_header=country_header,
+            via="qr" if "1" in qr_values else "link",
+            at=moment,
+        ),
+    )
+    clicks.record_click(click)
+    count("Clicks")
+    if click.is_bot:
+        count("BotClicks")
+    return Outcome(302, location=build_location(target.destination, parameters, click_id), click_id=click_id)
