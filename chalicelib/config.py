@@ -13,6 +13,8 @@ from functools import lru_cache
 from typing import Callable, Optional
 
 DEFAULT_CLICK_RETENTION_DAYS = 120
+# Clicks must outlive the longest attribution window (90 days), or sales lose their click.
+MIN_CLICK_RETENTION_DAYS = 91
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,16 @@ class Settings:
         return f"{self.table_prefix}{concept}"
 
 
+def _retention_days(raw: str) -> int:
+    days = int(raw)
+    if days < MIN_CLICK_RETENTION_DAYS:
+        raise ValueError(
+            f"AFFILINK_CLICK_RETENTION_DAYS must be at least {MIN_CLICK_RETENTION_DAYS} "
+            "(longer than the longest attribution window)"
+        )
+    return days
+
+
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     env = os.environ
@@ -43,8 +55,8 @@ def settings() -> Settings:
         admin_key_parameter=env.get("AFFILINK_ADMIN_KEY_PARAMETER") or None,
         secret_env=env.get("AFFILINK_SECRET") or None,
         secret_parameter=env.get("AFFILINK_SECRET_PARAMETER") or None,
-        click_retention_days=int(
-            env.get("AFFILINK_CLICK_RETENTION_DAYS", DEFAULT_CLICK_RETENTION_DAYS)
+        click_retention_days=_retention_days(
+            env.get("AFFILINK_CLICK_RETENTION_DAYS", str(DEFAULT_CLICK_RETENTION_DAYS))
         ),
         click_spool_queue_url=env.get("AFFILINK_CLICK_SPOOL_URL") or None,
         close_month_function_name=env.get("AFFILINK_CLOSE_MONTH_FUNCTION") or None,

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.config import settings
@@ -74,10 +74,17 @@ class CommissionRule(MapAttribute):
     currency = UnicodeAttribute(null=True)
 
 
-class BrandCatalogueIndex(GlobalSecondaryIndex):
-    """All brands in id order: the admin list and the creators' catalogue."""
+BRAND_PUBLIC_FIELDS = [
+    "name", "allowed_domains", "commission", "attribution_window_days", "hold_days", "program",
+    "created_at", "updated_at",
+]
 
-    Meta = _index_meta("catalogue")
+
+class BrandCatalogueIndex(GlobalSecondaryIndex):
+    """All brands in id order: the admin list and the creators' catalogue.
+    Projects only public fields: no key hash or secret is copied into the index."""
+
+    Meta = _index_meta("catalogue", IncludeProjection(BRAND_PUBLIC_FIELDS))
     catalogue = UnicodeAttribute(hash_key=True)
     brand_id = UnicodeAttribute(range_key=True)
 
@@ -321,6 +328,7 @@ class Refund(Model):
     amount = NumberAttribute()
     commission_delta = NumberAttribute()
     commission_currency = UnicodeAttribute()
+    occurred_at = UnicodeAttribute(null=True)  # as the brand reported it
     received_at = UnicodeAttribute()
     adjustment_month = UnicodeAttribute(null=True)
     adjustment_key = UnicodeAttribute(null=True)

@@ -3,24 +3,32 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pynamodb.exceptions import UpdateError
+
 from chalicelib.errors import TooManyRequests
 from chalicelib.models import RateLimitCounter
 from chalicelib.timeutil import minute_of, seconds_to_next_minute
 
 LINK_CREATIONS_PER_MINUTE = 60
+_THROTTLED = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
 
 
 def count_request(action: str, caller_id: str, limit: int, moment: datetime) -> None:
     """Count one request; 429 once more than `limit` were made in this UTC minute."""
     counter = RateLimitCounter(f"{action}#{caller_id}#{minute_of(moment)}")
-    counter.update(
-        actions=[
-            RateLimitCounter.count.add(1),
-            RateLimitCounter.expires_at.set(moment + timedelta(minutes=5)),
-        ]
-    )
-    if counter.count > limit:
-        retry_after = seconds_to_next_minute(moment)
-        raise TooManyRequests(
-            f"at most {limit} requests a minute; try again in {retry_after} s", retry_after
+    retry_after = seconds_to_next_minute(moment)
+    too_many = TooManyRequests(f"at most {limit} requests a minute; try again in {retry_after} s", retry_after)
+    try:
+        counter.update(
+            actions=[
+                RateLimitCounter.count.add(1),
+                RateLimitCounter.expires_at.set(moment + timedelta(minutes=5)),
+            ]
         )
+    except UpdateError as error:
+        # Only a flood far beyond the limit throttles one counter item: that caller is over it.
+        if error.cause_response_code in _THROTTLED:
+            raise too_many from None
+        raise
+    if counter.count > limit:
+        raise too_many

@@ -88,7 +88,12 @@ def _load_target(code: str) -> Optional[Target]:
     brand_table, membership_table = settings().table_name("brands"), settings().table_name("memberships")
     response = client.batch_get_item(
         RequestItems={
-            brand_table: {"Keys": [{"brand_id": {"S": link.brand_id}}]},
+            # Only what the redirect needs: never the brand's secrets.
+            brand_table: {
+                "Keys": [{"brand_id": {"S": link.brand_id}}],
+                "ProjectionExpression": "brand_id, allowed_domains, #program",
+                "ExpressionAttributeNames": {"#program": "program"},
+            },
             membership_table: {
                 "Keys": [{"brand_id": {"S": link.brand_id}, "creator_id": {"S": link.creator_id}}]
             },

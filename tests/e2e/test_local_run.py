@@ -59,6 +59,8 @@ def local_api():
         "creator_key": field(r"demo creator:\s+\S+\s+key (\S+)"),
         "brand_key": field(r"demo brand:\s+\S+\s+key (\S+)"),
         "short_url": field(r"demo short link:\s+(\S+)"),
+        "moto": field(r"DynamoDB: (http://[^)\s]+)"),
+        "background": field(r"background:\s+(.+)"),
     }
     # Drain the rest of the output so the server never blocks on a full pipe.
     import threading
@@ -103,3 +105,42 @@ def test_creator_can_mint_a_link_over_http(local_api):
     )
     assert response.status_code == 201, response.text
     assert response.json()["short_url"].startswith(local_api["base"] + "/")
+
+
+def test_demo_short_link_redirects_and_the_click_is_stored(local_api):
+    import boto3
+
+    # When a viewer taps the demo link
+    response = requests.get(
+        local_api["short_url"] + "?utm_campaign=live",
+        allow_redirects=False,
+        headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 Instagram 309.0"},
+        timeout=10,
+    )
+    # Then it is sent on to the demo destination with a click id
+    assert response.status_code == 302
+    assert response.headers["Cache-Control"] == "no-store"
+    location = response.headers["Location"]
+    assert location.startswith("https://shop.example.com/products/glow-serum?utm_source=affilink&utm_campaign=live&afl_click=")
+    assert location.endswith("#reviews")
+    click_id = location.split("afl_click=")[1].split("#")[0]
+    # And the click is in the table of the moto server that make run started
+    dynamodb = boto3.client(
+        "dynamodb", endpoint_url=local_api["moto"], region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )
+    item = dynamodb.get_item(TableName="affilink-clicks", Key={"click_id": {"S": click_id}}).get("Item")
+    assert item is not None
+    assert item["code"]["S"] == "demo"
+    assert item["app"]["S"] == "instagram"
+
+
+def test_head_on_the_demo_link_records_nothing_and_unknown_codes_are_404(local_api):
+    response = requests.head(local_api["short_url"], allow_redirects=False, timeout=10)
+    assert response.status_code == 302
+    assert "afl_click" not in response.headers["Location"]
+    assert requests.get(local_api["base"] + "/no-such-code", allow_redirects=False, timeout=10).status_code == 404
+
+
+def test_the_spool_drain_runs_beside_the_server(local_api):
+    assert "spool" in local_api["background"]

@@ -1,0 +1,129 @@
+"""`make bench`: how fast the tap is, measured, not asserted.
+
+1. Cold import of `app.py` (what every Lambda cold start pays), in fresh interpreters.
+2. The redirect in-process (`redirect.follow`, warm cache) against in-process moto:
+   our code plus moto's PutItem, per tap.
+3. User-agent classification: uncached (the whole bot list) and cached.
+4. Taps over HTTP against the local server (`make run`'s), sequential.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def _percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return f"p50 {pick(0.50) * 1e3:.2f} ms  p95 {pick(0.95) * 1e3:.2f} ms  p99 {pick(0.99) * 1e3:.2f} ms"
+
+
+def bench_cold_import(runs: int = 5) -> None:
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", "import time; t=time.perf_counter(); import app; print(time.perf_counter()-t)"],
+            cwd=ROOT, capture_output=True, text=True, check=True,
+            env={**os.environ, "AFFILINK_ADMIN_KEY": "x", "AFFILINK_SECRET": "x"},
+        )
+        samples.append(float(out.stdout.strip()))
+    print(f"cold import of app.py: median {statistics.median(samples) * 1e3:.0f} ms over {runs} runs")
+
+
+def bench_redirect_in_process(taps: int = 2000) -> None:
+    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
+                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    from moto import mock_aws
+
+    from chalicelib import brands, config, creators, links, models, redirect
+
+    config.reset()
+    with mock_aws():
+        models.create_tables()
+        brand = brands.create_brand({"name": "Bench", "allowed_domains": ["shop.example.com"],
+                                     "commission": {"type": "percent", "rate_bps": 1000}})
+        creator = creators.create_creator({"handle": "bench"})
+        links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
+                                                  "destination": "https://shop.example.com/p?x=1"})
+        agents = [
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 musical_ly_32.5.0 BytedanceWebview/d8a21c6",
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
+            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        ]
+        samples = []
+        for i in range(taps):
+            start = time.perf_counter()
+            outcome = redirect.follow(code="viral", parameters={}, record=True, source_ip=f"198.51.100.{i % 250}",
+                                      user_agent=agents[i % 3], referer="https://www.tiktok.com/", country_header="US")
+            samples.append(time.perf_counter() - start)
+            assert outcome.status == 302
+        print(f"warm redirect in-process (moto PutItem included), {taps} taps: {_percentiles(samples)}")
+
+
+def bench_user_agents() -> None:
+    from chalicelib import useragents
+
+    agents = [f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/{v}.0 Safari/537.36"
+              for v in range(1000)]
+    classify = getattr(useragents.classify, "__wrapped__", useragents.classify)
+    useragents.classify(agents[0])  # compile the list once
+    start = time.perf_counter()
+    for agent in agents:
+        classify(agent)
+    uncached = (time.perf_counter() - start) / len(agents)
+    start = time.perf_counter()
+    for _ in range(10):
+        for agent in agents[:100]:
+            useragents.classify(agent)
+    cached = (time.perf_counter() - start) / 1000
+    print(f"user-agent classification: uncached {uncached * 1e6:.0f} µs, cached {cached * 1e6:.2f} µs")
+
+
+def bench_http(taps: int = 500) -> None:
+    import re
+    import socket
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_"))}
+    env["PORT"] = str(port)
+    process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        text = ""
+        deadline = time.time() + 90
+        while "Ctrl-C" not in text and time.time() < deadline:
+            text += process.stdout.readline()
+        short_url = re.search(r"demo short link:\s+(\S+)", text).group(1)
+        import threading
+
+        threading.Thread(target=process.stdout.read, daemon=True).start()  # never let the log pipe fill
+        session = requests.Session()
+        samples = []
+        for _ in range(taps):
+            start = time.perf_counter()
+            response = session.get(short_url, allow_redirects=False, timeout=10)
+            samples.append(time.perf_counter() - start)
+            assert response.status_code == 302
+        print(f"taps over HTTP against the local server, {taps} sequential: {_percentiles(samples)}")
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    bench_cold_import()
+    bench_user_agents()
+    bench_redirect_in_process()
+    bench_http()
