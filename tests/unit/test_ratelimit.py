@@ -1,0 +1,44 @@
+"""The per-creator minute counter behind `POST /links`."""
+from datetime import datetime, timezone
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib import config, ratelimit
+from chalicelib.errors import TooManyRequests
+from chalicelib.models import RateLimitCounter
+
+MOMENT = datetime(2026, 11, 26, 10, 0, 15, tzinfo=timezone.utc)
+
+
+def test_counts_up_to_the_limit_then_refuses_with_seconds_to_next_minute(aws):
+    for _ in range(3):
+        ratelimit.count_request("create-link", "cr_1", 3, MOMENT)
+    with pytest.raises(TooManyRequests) as refused:
+        ratelimit.count_request("create-link", "cr_1", 3, MOMENT)
+    assert refused.value.retry_after == 45
+    assert RateLimitCounter.get("create-link#cr_1#2026-11-26T10:00").count == 4
+
+
+def test_a_throttled_counter_is_answered_429_not_500(aws):
+    def throttle(**kwargs):
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")
+
+    events = RateLimitCounter._get_connection().connection.client.meta.events
+    events.register("before-call.dynamodb.UpdateItem", throttle)
+    try:
+        with pytest.raises(TooManyRequests):
+            ratelimit.count_request("create-link", "cr_1", 60, MOMENT)
+    finally:
+        events.unregister("before-call.dynamodb.UpdateItem", throttle)
+
+
+def test_click_retention_shorter_than_the_longest_window_is_refused(monkeypatch):
+    monkeypatch.setenv("AFFILINK_CLICK_RETENTION_DAYS", "30")
+    config.reset()
+    try:
+        with pytest.raises(ValueError, match="at least 91"):
+            config.settings()
+    finally:
+        monkeypatch.undo()
+        config.reset()
