@@ -27,10 +27,9 @@ def parse_timestamp(value: object, field: str) -> datetime:
     if fraction:
         text = text.replace(fraction.group(0), "")
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+        return datetime.fromisoformat(text).astimezone(timezone.utc).replace(microsecond=0)
+    except (ValueError, OverflowError):  # overflow: year 1 or 9999 shifted out of range by the offset
         raise InvalidInput(f"{field} is not a valid date and time") from None
-    return moment.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def parse_stored(value: Optional[str]) -> Optional[datetime]:
