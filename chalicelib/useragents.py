@@ -5,9 +5,8 @@ record (spec §3):
 
 - `device` is one of `mobile`, `tablet`, `desktop`, `other`; bots are `other`.
 - `app` names the in-app browser (`tiktok`, `instagram`, `facebook`, ...; see
-  `APPS`), or `browser` for a human in an ordinary browser. Bots, empty and
-  missing user agents get `other`, mirroring `device`: `browser` means "a person
-  in a regular browser" and is never diluted by crawlers and HTTP libraries.
+  `APPS`), else `browser`, as the contract says; bots, empty and missing user
+  agents included (they are counted only in `bot_clicks`, never in `by_app`).
 
 How a verdict is reached, cheapest first:
 
@@ -64,7 +63,7 @@ class Visitor:
     app: str
 
 
-_BOT = Visitor(is_bot=True, device=OTHER, app=OTHER)
+_BOT = Visitor(is_bot=True, device=OTHER, app=BROWSER)
 
 # In-app browsers, in priority order (first match wins). Every marker is a token
 # the app's web view adds to its user agent and that the company's own crawlers

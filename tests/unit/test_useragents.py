@@ -264,13 +264,13 @@ def test_ordinary_browsers_are_humans_in_a_browser(user_agent, device):
 
 
 @pytest.mark.parametrize("user_agent", BOTS + LOOKALIKE_BOTS + EXTRA_BOTS)
-def test_bots_are_bots_with_device_and_app_other(user_agent):
-    assert classify(user_agent) == Visitor(is_bot=True, device="other", app="other")
+def test_bots_are_bots_with_device_other_and_app_browser(user_agent):
+    assert classify(user_agent) == Visitor(is_bot=True, device="other", app="browser")
 
 
 @pytest.mark.parametrize("user_agent", [None, "", " ", "\t"])
 def test_missing_or_empty_user_agent_is_a_bot(user_agent):
-    assert classify(user_agent) == Visitor(is_bot=True, device="other", app="other")
+    assert classify(user_agent) == Visitor(is_bot=True, device="other", app="browser")
 
 
 def test_every_verdict_uses_the_documented_values():
