@@ -13,7 +13,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import Creator, HandleClaim, condition_failed, transaction
 from chalicelib.timeutil import format_timestamp
 
-_HANDLE = re.compile(r"^[a-z0-9_.]{2,32}$")
+_HANDLE = re.compile(r"[a-z0-9_.]{2,32}")
 
 
 def creator_view(creator: Creator) -> dict:
@@ -23,7 +23,7 @@ def creator_view(creator: Creator) -> dict:
 def create_creator(body: Mapping[str, Any]) -> dict:
     validation.reject_unknown_fields(body, ("handle",))
     handle = validation.string(body, "handle", min_length=2, max_length=32)
-    if not _HANDLE.match(handle):
+    if not _HANDLE.fullmatch(handle):
         raise InvalidInput("handle must be 2 to 32 characters of a-z, 0-9, _ and .")
     created_at = format_timestamp(now())
     api_key = auth.mint_key(auth.CREATOR)

@@ -23,7 +23,7 @@ from chalicelib.programs import ensure_may_link
 from chalicelib.timeutil import epoch_ms, format_timestamp, parse_timestamp
 
 RANDOM_CODE_LENGTH = 8
-_ALIAS = re.compile(r"^[A-Za-z0-9_-]{3,40}$")
+_ALIAS = re.compile(r"[A-Za-z0-9_-]{3,40}")
 # Top-level paths of this API (and a few every web host is asked for): an
 # alias may not shadow them, whatever its case.
 RESERVED_CODES = frozenset(
@@ -70,7 +70,7 @@ def _alias(body: Mapping[str, Any]) -> Optional[str]:
     alias = body.get("alias")
     if alias is None:
         return None
-    if not isinstance(alias, str) or not _ALIAS.match(alias):
+    if not isinstance(alias, str) or not _ALIAS.fullmatch(alias):
         raise InvalidInput("alias must be 3 to 40 characters of A-Z, a-z, 0-9, _ and -")
     if alias.lower() in RESERVED_CODES:
         raise InvalidInput(f"alias {alias!r} is a path of this API")
