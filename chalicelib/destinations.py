@@ -48,7 +48,8 @@ def _has_forbidden_character(text: str) -> bool:
     for char in text:
         if char == "\\" or char.isspace():
             return True
-        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp", "Zs"):
+        # Cs: a lone surrogate (from a JSON escape) is no character at all and cannot be encoded.
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp", "Zs"):
             return True
     return False
 
@@ -71,10 +72,14 @@ def validate_destination(value: object, allowed_domains: Iterable[str]) -> str:
     if "@" in parts.netloc:
         raise InvalidInput("destination must not contain user information (user@host)")
     raw_host = parts.hostname or ""
-    if not raw_host or raw_host.startswith("[") or ":" in raw_host:
+    if not raw_host:
         raise InvalidInput("destination must have a host name")
+    if ":" in raw_host or "[" in parts.netloc:  # an IP literal (`hostname` drops the brackets)
+        raise InvalidInput("destination host must be a DNS name, not an IP address")
     host = normalize_host(raw_host)
-    if host is None or _is_ip_address(host):
+    if host is None:
+        raise InvalidInput("destination host is not a valid DNS host name")
+    if _is_ip_address(host):
         raise InvalidInput("destination host must be a DNS name, not an IP address")
     if not host_is_allowed(host, allowed_domains):
         raise InvalidInput(f"destination host {host} is not allowed by this brand")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterable, Mapping, Optional
 
 from chalicelib.errors import InvalidInput, PayloadTooLarge
@@ -32,7 +33,22 @@ def parse_json_object(raw: Optional[bytes]) -> dict:
         raise InvalidInput("request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise InvalidInput("request body must be a JSON object")
+    if _SURROGATE_ESCAPE.search(text) and not _is_unicode_text(body):
+        # `"\ud800"` alone decodes to a string that is not Unicode text: it can be
+        # neither stored nor encoded later (a 5xx), so it is refused here.
+        raise InvalidInput("request body has an unpaired surrogate escape (\\ud800 to \\udfff)")
     return body
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _is_unicode_text(body: dict) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def reject_unknown_fields(body: Mapping[str, Any], allowed: Iterable[str]) -> None:
@@ -111,6 +127,6 @@ def choice(body: Mapping[str, Any], field: str, options: Iterable[str], *, defau
 def page_limit(raw: Optional[str], default: int = 50) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
         raise InvalidInput("limit must be an integer from 1 to 100")
     return int(raw)
