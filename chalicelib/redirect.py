@@ -220,23 +220,26 @@ def follow(
         return Outcome(302, location=build_location(target.destination, parameters, None))
     click_id = clicks.new_click_id()
     qr_values = parameters.get(QR_PARAMETER) or []
-    click = clicks.build_click(
-        click_id,
-        clicks.Tap(
-            code=target.code,
-            creator_id=target.creator_id,
-            brand_id=target.brand_id,
-            source=target.source,
-            source_ip=source_ip,
-            user_agent=user_agent,
-            referer=referer,
-            country_header=country_header,
-            via="qr" if "1" in qr_values else "link",
-            at=moment,
-        ),
-    )
-    clicks.record_click(click)
-    count("Clicks")
-    if click.is_bot:
-        count("BotClicks")
+    try:
+        click = clicks.build_click(
+            click_id,
+            clicks.Tap(
+                code=target.code,
+                creator_id=target.creator_id,
+                brand_id=target.brand_id,
+                source=target.source,
+                source_ip=source_ip,
+                user_agent=user_agent,
+                referer=referer,
+                country_header=country_header,
+                via="qr" if "1" in qr_values else "link",
+                at=moment,
+            ),
+        )
+        clicks.record_click(click)
+        count("Clicks")
+        if click.is_bot:
+            count("BotClicks")
+    except Exception:  # tracking never breaks the redirect
+        logger.exception("click not recorded", code=code, click_id=click_id)
     return Outcome(302, location=build_location(target.destination, parameters, click_id), click_id=click_id)
