@@ -75,7 +75,8 @@ def paginate(
         items.append(item)
     next_cursor = None
     if has_more and items:
-        serialized = items[-1].serialize()
+        # An index may project only some attributes: the keys are all a cursor needs.
+        serialized = items[-1].serialize(null_check=False)
         next_cursor = encode_cursor(scope, {name: serialized[name] for name in key_attributes})
     return Page(items=items, next_cursor=next_cursor)
 
