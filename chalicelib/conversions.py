@@ -35,7 +35,7 @@ from chalicelib.config import now
 from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Brand, Click, CommissionRule, Conversion, Refund, condition_failed, transaction
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, count_money, logger
 from chalicelib.timeutil import epoch_ms, format_timestamp, parse_stored, parse_timestamp
 
 TYPES = ("sale", "refund")
@@ -248,7 +248,7 @@ def _record_sale(brand: Brand, sale: Sale) -> tuple[int, dict]:
     count("Conversions")
     if conversion.status == "unattributed":
         count("UnattributedConversions")
-    count("CommissionAmount", int(conversion.commission_amount))
+    count_money("CommissionAmount", int(conversion.commission_amount), conversion.commission_currency)
     logger.info(
         "conversion recorded",
         brand_id=brand.brand_id,

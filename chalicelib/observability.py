@@ -15,6 +15,17 @@ def count(name: str, value: int = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+def count_money(name: str, amount: int, currency: str) -> None:
+    """A money metric, one series per currency: amounts of different currencies never add up."""
+    from aws_lambda_powertools.metrics import single_metric
+
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=amount, namespace=metrics.namespace
+    ) as metric:
+        metric.add_dimension(name="service", value="affilink")
+        metric.add_dimension(name="currency", value=currency)
+
+
 def flush_metrics() -> None:
     if metrics.metric_set:
         metrics.flush_metrics()
