@@ -7,11 +7,13 @@ from typing import Optional
 
 from chalicelib.errors import InvalidInput
 
+# Matched whole (`fullmatch`: `$` would also accept a final newline) and in
+# ASCII digits only (`\d` alone also takes "２０２６").
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -20,7 +22,7 @@ def format_timestamp(moment: datetime) -> str:
 
 def parse_timestamp(value: object, field: str) -> datetime:
     """An RFC 3339 timestamp with `Z` or an offset, normalised to UTC whole seconds."""
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise InvalidInput(f"{field} must be an RFC 3339 timestamp such as 2026-11-26T10:00:00Z")
     text = value.upper().replace("Z", "+00:00")
     fraction = re.search(r"\.\d+", text)
@@ -39,7 +41,7 @@ def parse_stored(value: Optional[str]) -> Optional[datetime]:
 
 
 def parse_day(value: object, field: str) -> date:
-    if not isinstance(value, str) or not _DAY.match(value):
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
         raise InvalidInput(f"{field} must be a day as YYYY-MM-DD")
     try:
         return date.fromisoformat(value)
@@ -48,7 +50,7 @@ def parse_day(value: object, field: str) -> date:
 
 
 def parse_month(value: object, field: str = "month") -> str:
-    match = _MONTH.match(value) if isinstance(value, str) else None
+    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
     if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
         raise InvalidInput(f"{field} must be a month as YYYY-MM")
     return value  # type: ignore[return-value]
