@@ -34,7 +34,10 @@ def normalize_host(host: str) -> Optional[str]:
             return None
     if not _ASCII_HOST.match(host) or ".." in host or len(host) > 253:
         return None
-    if any(not label or label.startswith("-") or label.endswith("-") for label in host.split(".")):
+    if any(
+        not label or len(label) > 63 or label.startswith("-") or label.endswith("-")
+        for label in host.split(".")
+    ):
         return None
     return host
 
