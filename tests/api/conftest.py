@@ -1,4 +1,5 @@
 """Fixtures for API tests: seeded accounts and a controllable clock."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

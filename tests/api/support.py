@@ -1,5 +1,6 @@
 """Helpers for the API tests: a controllable clock and a look at what is stored,
 so a test can say "nothing was written" or "this secret is not kept"."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -5,6 +5,7 @@ own copy of the contract's table. A route the app serves that is missing from
 the table fails `test_every_route_of_the_app_has_an_expected_access_rule`, so a
 new route cannot ship without its rule being written down here.
 """
+
 from __future__ import annotations
 
 import re
@@ -77,14 +78,21 @@ PROBED_ROUTES = [(method, path) for method, path in APP_ROUTES if _shape(path) !
 def test_every_route_of_the_app_has_an_expected_access_rule():
     # Given the routes the app serves
     # Then each one has a rule in this file's copy of the contract's table
-    missing = [f"{method} {path}" for method, path in APP_ROUTES if (method, _shape(path)) not in EXPECTED_BY_SHAPE]
+    missing = [
+        f"{method} {path}" for method, path in APP_ROUTES if (method, _shape(path)) not in EXPECTED_BY_SHAPE
+    ]
     assert not missing, f"routes without an expected-access rule in {__name__}: {missing}"
 
 
 def test_the_generated_cases_cover_the_foundation_routes():
     # Guards against the generation itself going wrong (an empty route table would prove nothing).
     probed = {(method, _shape(path)) for method, path in PROBED_ROUTES}
-    assert {("POST", "/brands"), ("GET", "/brands/{}"), ("POST", "/links"), ("PUT", "/me/creators/{}")} <= probed
+    assert {
+        ("POST", "/brands"),
+        ("GET", "/brands/{}"),
+        ("POST", "/links"),
+        ("PUT", "/me/creators/{}"),
+    } <= probed
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +115,12 @@ def world():
             own_link = make_link(client, own_creator, own_brand)
             yield {
                 "client": client,
-                "keys": {ADMIN: TEST_ADMIN_KEY, BRAND: own_brand["api_key"], CREATOR: own_creator["api_key"],
-                         "unknown key": "afl_c_this-key-was-never-minted"},
+                "keys": {
+                    ADMIN: TEST_ADMIN_KEY,
+                    BRAND: own_brand["api_key"],
+                    CREATOR: own_creator["api_key"],
+                    "unknown key": "afl_c_this-key-was-never-minted",
+                },
                 "own_brand_id": own_brand["brand_id"],
                 "target_brand_id": target_brand["brand_id"],
                 "target_creator_id": target_creator["creator_id"],

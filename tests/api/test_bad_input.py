@@ -1,5 +1,6 @@
 """Bad input in general (§0): any invalid input gets a 4xx and writes nothing;
 bodies over 65,536 bytes get 413 before anything else; no input gives a 5xx."""
+
 from __future__ import annotations
 
 import json
@@ -102,8 +103,9 @@ def accounts(client, brand, creator, link) -> dict:
 
 
 def _snapshot():
-    return repr(sorted(str(item.serialize()) for model in (Brand, Creator, Link, Membership)
-                       for item in model.scan()))
+    return repr(
+        sorted(str(item.serialize()) for model in (Brand, Creator, Link, Membership) for item in model.scan())
+    )
 
 
 @pytest.mark.parametrize(("method", "path", "role"), WRITES, ids=[f"{m} {p}" for m, p, _ in WRITES])
@@ -165,10 +167,16 @@ def test_an_unpaired_surrogate_escape_is_400_and_writes_nothing(client, method, 
 
 
 def test_a_paired_surrogate_escape_is_an_ordinary_character(client):
-    response = call(client, "POST", "/brands", raw=b'{"name": "Glow \\ud83d\\ude00", "allowed_domains": '
-                    b'["shop.glow.example"], "commission": {"type": "percent", "rate_bps": 1}}', headers=ADMIN)
+    response = call(
+        client,
+        "POST",
+        "/brands",
+        raw=b'{"name": "Glow \\ud83d\\ude00", "allowed_domains": '
+        b'["shop.glow.example"], "commission": {"type": "percent", "rate_bps": 1}}',
+        headers=ADMIN,
+    )
     assert response.status_code == 201
-    assert response.json["name"] == "Glow \U0001F600"
+    assert response.json["name"] == "Glow \U0001f600"
 
 
 @pytest.mark.parametrize(
@@ -180,31 +188,97 @@ def test_a_paired_surrogate_escape_is_an_ordinary_character(client):
         ({"brand_id": None, "destination": "https://shop.glow.example/"}, "brand_id"),
         ({"brand_id": "b" * 129, "destination": "https://shop.glow.example/"}, "brand_id"),
         ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "source": 7}, "source"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "source": "s" * 65}, "source"),
+        (
+            {"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "source": "s" * 65},
+            "source",
+        ),
         ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "source": ""}, "source"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/",
-          "expires_at": "2026-11-26T10:00:15Z"}, "future"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/",
-          "expires_at": "2020-01-01T00:00:00Z"}, "future"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "expires_at": "tomorrow"}, "RFC 3339"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/",
-          "expires_at": "2026-13-01T00:00:00Z"}, "expires_at"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/",
-          "expires_at": "2026-12-01 00:00:00Z"}, "RFC 3339"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/",
-          "expires_at": "2026-12-01T00:00:00"}, "RFC 3339"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/",
-          "expires_at": "9999-12-31T23:59:59-23:59"}, "expires_at"),
-        ({"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "expires_at": 1893456000}, "RFC 3339"),
+        (
+            {
+                "brand_id": "{brand_id}",
+                "destination": "https://shop.glow.example/",
+                "expires_at": "2026-11-26T10:00:15Z",
+            },
+            "future",
+        ),
+        (
+            {
+                "brand_id": "{brand_id}",
+                "destination": "https://shop.glow.example/",
+                "expires_at": "2020-01-01T00:00:00Z",
+            },
+            "future",
+        ),
+        (
+            {"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "expires_at": "tomorrow"},
+            "RFC 3339",
+        ),
+        (
+            {
+                "brand_id": "{brand_id}",
+                "destination": "https://shop.glow.example/",
+                "expires_at": "2026-13-01T00:00:00Z",
+            },
+            "expires_at",
+        ),
+        (
+            {
+                "brand_id": "{brand_id}",
+                "destination": "https://shop.glow.example/",
+                "expires_at": "2026-12-01 00:00:00Z",
+            },
+            "RFC 3339",
+        ),
+        (
+            {
+                "brand_id": "{brand_id}",
+                "destination": "https://shop.glow.example/",
+                "expires_at": "2026-12-01T00:00:00",
+            },
+            "RFC 3339",
+        ),
+        (
+            {
+                "brand_id": "{brand_id}",
+                "destination": "https://shop.glow.example/",
+                "expires_at": "9999-12-31T23:59:59-23:59",
+            },
+            "expires_at",
+        ),
+        (
+            {"brand_id": "{brand_id}", "destination": "https://shop.glow.example/", "expires_at": 1893456000},
+            "RFC 3339",
+        ),
     ],
-    ids=["no-brand", "no-destination", "brand-number", "brand-null", "brand-long", "source-number", "source-65",
-         "source-empty", "expiry-now", "expiry-past", "expiry-text", "expiry-month-13", "expiry-space",
-         "expiry-no-offset", "expiry-overflow", "expiry-epoch"],
+    ids=[
+        "no-brand",
+        "no-destination",
+        "brand-number",
+        "brand-null",
+        "brand-long",
+        "source-number",
+        "source-65",
+        "source-empty",
+        "expiry-now",
+        "expiry-past",
+        "expiry-text",
+        "expiry-month-13",
+        "expiry-space",
+        "expiry-no-offset",
+        "expiry-overflow",
+        "expiry-epoch",
+    ],
 )
 def test_a_bad_new_link_is_400_and_writes_nothing(client, clock, brand, creator, body, word):
     # Given
-    body = {key: (value.format(brand_id=brand["brand_id"]) if isinstance(value, str) and key == "brand_id" else value)
-            for key, value in body.items()}
+    body = {
+        key: (
+            value.format(brand_id=brand["brand_id"])
+            if isinstance(value, str) and key == "brand_id"
+            else value
+        )
+        for key, value in body.items()
+    }
 
     # When
     response = call(client, "POST", "/links", body, bearer(creator["api_key"]))
@@ -216,19 +290,43 @@ def test_a_bad_new_link_is_400_and_writes_nothing(client, clock, brand, creator,
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70) | st.floats(allow_nan=False)
-    | st.text(max_size=30) | st.sampled_from(["https://shop.glow.example/x", "approved", "percent", "USD", "open"]),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["https://shop.glow.example/x", "approved", "percent", "USD", "open"]),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
-FIELDS = st.sampled_from([
-    "name", "allowed_domains", "commission", "attribution_window_days", "hold_days", "program", "handle",
-    "status", "brand_id", "destination", "alias", "source", "expires_at", "disabled", "type", "rate_bps",
-])
+FIELDS = st.sampled_from(
+    [
+        "name",
+        "allowed_domains",
+        "commission",
+        "attribution_window_days",
+        "hold_days",
+        "program",
+        "handle",
+        "status",
+        "brand_id",
+        "destination",
+        "alias",
+        "source",
+        "expires_at",
+        "disabled",
+        "type",
+        "rate_bps",
+    ]
+)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(body=st.dictionaries(FIELDS, JSON_VALUES, max_size=5), write=st.sampled_from(WRITES))
 def test_no_body_makes_a_server_error(client, clock, accounts, body, write):
     # Given any JSON object, sent to any write

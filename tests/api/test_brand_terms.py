@@ -1,5 +1,6 @@
 """What a brand's terms may be (§1): allowed domains, commission, windows, program.
 A refused brand is a 400 that says why, and nothing is written."""
+
 from __future__ import annotations
 
 import pytest
@@ -52,9 +53,30 @@ def _assert_refused(response, word: str) -> None:
         (["-shop.glow.example"], "host name"),
         (["shop glow.example"], "host name"),
     ],
-    ids=["com", "co.uk", "github.io", "localhost", "ipv4", "ipv6-bracketed", "ipv6", "empty", "21", "number",
-         "null-item", "empty-string", "nested", "string", "null", "url", "path", "userinfo", "wildcard",
-         "empty-label", "leading-dash", "space"],
+    ids=[
+        "com",
+        "co.uk",
+        "github.io",
+        "localhost",
+        "ipv4",
+        "ipv6-bracketed",
+        "ipv6",
+        "empty",
+        "21",
+        "number",
+        "null-item",
+        "empty-string",
+        "nested",
+        "string",
+        "null",
+        "url",
+        "path",
+        "userinfo",
+        "wildcard",
+        "empty-label",
+        "leading-dash",
+        "space",
+    ],
 )
 def test_allowed_domains_outside_the_rules_are_400(client, domains, word):
     _assert_refused(_create(client, allowed_domains=domains), word)
@@ -68,8 +90,10 @@ def test_allowed_domains_are_required(client):
 
 def test_allowed_domains_are_stored_lower_case_without_trailing_dot_and_duplicates(client):
     # When
-    response = _create(client, allowed_domains=["Shop.Glow.Example", "glow-beauty.example.", "shop.glow.example",
-                                                "BÜCHER.example"])
+    response = _create(
+        client,
+        allowed_domains=["Shop.Glow.Example", "glow-beauty.example.", "shop.glow.example", "BÜCHER.example"],
+    )
 
     # Then
     assert response.status_code == 201
@@ -113,9 +137,28 @@ def test_a_registrable_domain_under_a_public_suffix_is_fine(client):
         (None, "commission"),
         ([{"type": "percent", "rate_bps": 1000}], "commission"),
     ],
-    ids=["rate-10001", "rate-0", "rate-negative", "rate-fraction", "rate-float", "rate-string", "rate-bool",
-         "rate-missing", "percent-currency", "flat-0", "flat-2^53", "flat-no-currency", "flat-ZZZ", "flat-US",
-         "flat-number-currency", "type-unknown", "type-missing", "string", "null", "list"],
+    ids=[
+        "rate-10001",
+        "rate-0",
+        "rate-negative",
+        "rate-fraction",
+        "rate-float",
+        "rate-string",
+        "rate-bool",
+        "rate-missing",
+        "percent-currency",
+        "flat-0",
+        "flat-2^53",
+        "flat-no-currency",
+        "flat-ZZZ",
+        "flat-US",
+        "flat-number-currency",
+        "type-unknown",
+        "type-missing",
+        "string",
+        "null",
+        "list",
+    ],
 )
 def test_a_commission_outside_the_rules_is_400(client, commission, word):
     _assert_refused(_create(client, commission=commission), word)
@@ -152,9 +195,27 @@ def test_commission_limits_are_inclusive(client):
         ({"webhook_secret": "chosen"}, "webhook_secret"),
         ({"brand_id": "br_chosen"}, "brand_id"),
     ],
-    ids=["window-0", "window-91", "window-string", "window-fraction", "hold-negative", "hold-121", "hold-bool",
-         "hold-2^53", "hold-huge", "program-closed", "program-upper", "program-list", "name-empty", "name-101",
-         "name-null", "name-number", "api-key", "webhook-secret", "brand-id"],
+    ids=[
+        "window-0",
+        "window-91",
+        "window-string",
+        "window-fraction",
+        "hold-negative",
+        "hold-121",
+        "hold-bool",
+        "hold-2^53",
+        "hold-huge",
+        "program-closed",
+        "program-upper",
+        "program-list",
+        "name-empty",
+        "name-101",
+        "name-null",
+        "name-number",
+        "api-key",
+        "webhook-secret",
+        "brand-id",
+    ],
 )
 def test_other_terms_outside_the_rules_are_400(client, changes, word):
     _assert_refused(_create(client, **changes), word)

@@ -1,5 +1,6 @@
 """Brands (§1): creation, reading, editing, key and webhook-secret rotation.
 Secrets are shown when created or rotated and never again."""
+
 from __future__ import annotations
 
 import hashlib
@@ -127,8 +128,14 @@ def test_admin_changes_a_brands_terms(client, brand):
         client,
         "PATCH",
         f"/brands/{brand['brand_id']}",
-        {"name": "Glow 2", "allowed_domains": ["Glow.Example"], "hold_days": 7, "program": "invite",
-         "commission": {"type": "flat", "amount": 300, "currency": "usd"}, "attribution_window_days": 14},
+        {
+            "name": "Glow 2",
+            "allowed_domains": ["Glow.Example"],
+            "hold_days": 7,
+            "program": "invite",
+            "commission": {"type": "flat", "amount": 300, "currency": "usd"},
+            "attribution_window_days": 14,
+        },
         ADMIN,
     )
 
@@ -169,8 +176,17 @@ def test_a_partial_change_keeps_the_other_terms(client, brand):
         {"api_key": "mine"},
         {"brand_id": "br_other"},
     ],
-    ids=["empty", "empty-name", "null-name", "null-hold", "bad-program", "zero-rate", "suffix-domain",
-         "api-key", "brand-id"],
+    ids=[
+        "empty",
+        "empty-name",
+        "null-name",
+        "null-hold",
+        "bad-program",
+        "zero-rate",
+        "suffix-domain",
+        "api-key",
+        "brand-id",
+    ],
 )
 def test_an_invalid_change_is_400_and_changes_nothing(client, brand, change):
     # When

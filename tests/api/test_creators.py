@@ -1,11 +1,12 @@
 """Creators (§1): handles, reading, key rotation."""
+
 from __future__ import annotations
 
 import pytest
 
 from chalicelib.models import ApiKey, Creator, HandleClaim
 from tests.api.support import assert_no_secrets, stored_count, stored_text
-from tests.helpers import ADMIN, bearer, call, make_creator
+from tests.helpers import ADMIN, bearer, call
 
 
 def test_admin_creates_a_creator_and_sees_the_key_once(client):
@@ -84,7 +85,13 @@ def test_rotating_a_creator_key_stops_the_old_key_at_once(client, creator):
 
 
 def test_an_unknown_or_malformed_key_is_401(client, creator):
-    for authorization in ("Bearer afl_c_unknown", "Bearer ", "Basic abc", creator["api_key"], "Bearer " + "k" * 500):
+    for authorization in (
+        "Bearer afl_c_unknown",
+        "Bearer ",
+        "Basic abc",
+        creator["api_key"],
+        "Bearer " + "k" * 500,
+    ):
         response = call(client, "GET", "/me", headers={"Authorization": authorization})
         assert response.status_code == 401, authorization
         assert response.json["Message"]

@@ -1,6 +1,7 @@
 """Destination rules (§2) through the API: what keeps a short link from
 becoming an open redirect. Every refusal is a 400 that names the problem and
 writes nothing, on creation and on change alike."""
+
 from __future__ import annotations
 
 import pytest
@@ -67,12 +68,19 @@ ACCEPTED = [
 
 
 def _create(client, creator, brand, destination):
-    return call(client, "POST", "/links", {"brand_id": brand["brand_id"], "destination": destination},
-                bearer(creator["api_key"]))
+    return call(
+        client,
+        "POST",
+        "/links",
+        {"brand_id": brand["brand_id"], "destination": destination},
+        bearer(creator["api_key"]),
+    )
 
 
 @pytest.mark.parametrize(("destination", "problem"), REFUSED, ids=REFUSED_IDS)
-def test_a_refused_destination_is_400_on_creation_and_writes_nothing(client, brand, creator, destination, problem):
+def test_a_refused_destination_is_400_on_creation_and_writes_nothing(
+    client, brand, creator, destination, problem
+):
     # When
     response = _create(client, creator, brand, destination)
 
@@ -83,10 +91,13 @@ def test_a_refused_destination_is_400_on_creation_and_writes_nothing(client, bra
 
 
 @pytest.mark.parametrize(("destination", "problem"), REFUSED, ids=REFUSED_IDS)
-def test_a_refused_destination_is_400_on_change_and_changes_nothing(client, creator, link, destination, problem):
+def test_a_refused_destination_is_400_on_change_and_changes_nothing(
+    client, creator, link, destination, problem
+):
     # When
-    response = call(client, "PATCH", f"/links/{link['code']}", {"destination": destination},
-                    bearer(creator["api_key"]))
+    response = call(
+        client, "PATCH", f"/links/{link['code']}", {"destination": destination}, bearer(creator["api_key"])
+    )
 
     # Then
     assert response.status_code == 400
@@ -122,8 +133,13 @@ def test_an_international_domain_is_compared_and_stored_in_punycode(client, crea
 
 def test_a_changed_destination_must_still_be_allowed_by_the_brand(client, creator, link):
     # When
-    response = call(client, "PATCH", f"/links/{link['code']}", {"destination": "HTTPS://Shop.Glow.Example/new"},
-                    bearer(creator["api_key"]))
+    response = call(
+        client,
+        "PATCH",
+        f"/links/{link['code']}",
+        {"destination": "HTTPS://Shop.Glow.Example/new"},
+        bearer(creator["api_key"]),
+    )
 
     # Then
     assert response.status_code == 200

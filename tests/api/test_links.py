@@ -1,4 +1,5 @@
 """Short links (§2): creation, codes and aliases, reading, editing, and tenant isolation."""
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,9 @@ def test_random_codes_differ(client, brand, creator):
 
 def test_a_link_keeps_its_source_and_expiry_in_utc(client, clock, brand, creator):
     # When
-    response = _post_link(client, creator, brand, source="tiktok:video:7312", expires_at="2026-12-01T12:00:00+02:00")
+    response = _post_link(
+        client, creator, brand, source="tiktok:video:7312", expires_at="2026-12-01T12:00:00+02:00"
+    )
 
     # Then
     assert response.status_code == 201
@@ -103,7 +106,19 @@ def test_codes_are_case_sensitive(client, brand, creator):
 @pytest.mark.parametrize(
     "alias",
     ["ab", "a" * 41, "glow serum", "glow/serum", "glow.serum", "glow%20", "glöw", "glow\n", "", 123, True],
-    ids=["too-short", "too-long", "space", "slash", "dot", "percent", "accent", "newline", "empty", "number", "bool"],
+    ids=[
+        "too-short",
+        "too-long",
+        "space",
+        "slash",
+        "dot",
+        "percent",
+        "accent",
+        "newline",
+        "empty",
+        "number",
+        "bool",
+    ],
 )
 def test_an_alias_outside_the_rules_is_400_and_writes_nothing(client, brand, creator, alias):
     # When
@@ -120,7 +135,9 @@ def test_aliases_of_3_and_40_characters_are_fine(client, brand, creator):
     assert _post_link(client, creator, brand, alias="a" * 40).status_code == 201
 
 
-@pytest.mark.parametrize("alias", ["links", "me", "admin", "health", "brands", "Links", "ADMIN", "webhooks", "creators"])
+@pytest.mark.parametrize(
+    "alias", ["links", "me", "admin", "health", "brands", "Links", "ADMIN", "webhooks", "creators"]
+)
 def test_an_alias_that_names_a_path_of_the_api_is_400(client, brand, creator, alias):
     # When
     response = _post_link(client, creator, brand, alias=alias)
@@ -157,13 +174,18 @@ def test_a_creator_disables_and_re_enables_a_link(client, creator, link):
     assert Link.get(link["code"]).disabled is True
     enabled = call(client, "PATCH", f"/links/{link['code']}", {"disabled": False}, bearer(creator["api_key"]))
     assert enabled.json["disabled"] is False
-    assert call(client, "GET", f"/links/{link['code']}", headers=bearer(creator["api_key"])).json["disabled"] is False
+    assert (
+        call(client, "GET", f"/links/{link['code']}", headers=bearer(creator["api_key"])).json["disabled"]
+        is False
+    )
 
 
 def test_a_creator_changes_the_destination_and_the_expiry(client, clock, creator, link):
     # When
     response = call(
-        client, "PATCH", f"/links/{link['code']}",
+        client,
+        "PATCH",
+        f"/links/{link['code']}",
         {"destination": "https://shop.glow.example/p/mask", "expires_at": "2027-01-01T00:00:00-05:00"},
         bearer(creator["api_key"]),
     )
@@ -175,7 +197,10 @@ def test_a_creator_changes_the_destination_and_the_expiry(client, clock, creator
     assert response.json["code"] == link["code"]
     assert response.json["created_at"] == link["created_at"]
     stored = Link.get(link["code"])
-    assert (stored.destination, stored.expires_at) == ("https://shop.glow.example/p/mask", "2027-01-01T05:00:00Z")
+    assert (stored.destination, stored.expires_at) == (
+        "https://shop.glow.example/p/mask",
+        "2027-01-01T05:00:00Z",
+    )
 
 
 def test_a_null_expiry_removes_the_expiry(client, clock, brand, creator):
@@ -183,7 +208,9 @@ def test_a_null_expiry_removes_the_expiry(client, clock, brand, creator):
     link = _post_link(client, creator, brand, expires_at="2026-12-01T00:00:00Z").json
 
     # When
-    response = call(client, "PATCH", f"/links/{link['code']}", {"expires_at": None}, bearer(creator["api_key"]))
+    response = call(
+        client, "PATCH", f"/links/{link['code']}", {"expires_at": None}, bearer(creator["api_key"])
+    )
 
     # Then
     assert response.status_code == 200
@@ -206,8 +233,19 @@ def test_a_null_expiry_removes_the_expiry(client, clock, brand, creator):
         {"source": "x"},
         {"disabled": True, "destination": "https://evil.example/"},
     ],
-    ids=["empty", "disabled-string", "disabled-null", "disabled-int", "expiry-past", "expiry-text",
-         "destination-null", "brand-id", "code", "source", "one-bad-field"],
+    ids=[
+        "empty",
+        "disabled-string",
+        "disabled-null",
+        "disabled-int",
+        "expiry-past",
+        "expiry-text",
+        "destination-null",
+        "brand-id",
+        "code",
+        "source",
+        "one-bad-field",
+    ],
 )
 def test_an_invalid_link_change_is_400_and_changes_nothing(client, clock, creator, link, change):
     # When
@@ -222,7 +260,9 @@ def test_an_invalid_link_change_is_400_and_changes_nothing(client, clock, creato
 def test_another_creators_link_is_404_and_stays_unchanged(client, creator, other_creator, link):
     # When
     read = call(client, "GET", f"/links/{link['code']}", headers=bearer(other_creator["api_key"]))
-    change = call(client, "PATCH", f"/links/{link['code']}", {"disabled": True}, bearer(other_creator["api_key"]))
+    change = call(
+        client, "PATCH", f"/links/{link['code']}", {"disabled": True}, bearer(other_creator["api_key"])
+    )
 
     # Then
     assert (read.status_code, change.status_code) == (404, 404)

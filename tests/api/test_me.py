@@ -1,4 +1,5 @@
 """The caller's own account: GET /me (brand or creator) and PATCH /me (brand)."""
+
 from __future__ import annotations
 
 from tests.api.support import assert_no_secrets
@@ -33,7 +34,9 @@ def test_a_creator_reads_their_own_record_without_the_key(client, creator):
 def test_a_brand_changes_its_own_terms(client, brand):
     # When
     response = call(
-        client, "PATCH", "/me",
+        client,
+        "PATCH",
+        "/me",
         {"program": "invite", "allowed_domains": ["glow.example", "Glow-Shop.Example"], "hold_days": 14},
         bearer(brand["api_key"]),
     )

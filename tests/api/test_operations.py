@@ -1,4 +1,5 @@
 """Operations (§6): health and the OpenAPI document, open to anyone."""
+
 from __future__ import annotations
 
 from tests.helpers import call

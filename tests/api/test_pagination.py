@@ -1,5 +1,6 @@
 """Paginated lists (§0): `{"items", "next_cursor"}`, `?limit=` 1..100, and
 cursors that are ours and belong to the list they are used on."""
+
 from __future__ import annotations
 
 import base64
@@ -60,7 +61,9 @@ def test_the_default_page_is_50(client, clock, brand, creator):
 
     # Then
     assert len(first["items"]) == 50
-    rest = call(client, "GET", f"/links?cursor={first['next_cursor']}", headers=bearer(creator["api_key"])).json
+    rest = call(
+        client, "GET", f"/links?cursor={first['next_cursor']}", headers=bearer(creator["api_key"])
+    ).json
     assert len(rest["items"]) == 1
     assert rest["next_cursor"] is None
 
@@ -115,7 +118,9 @@ def _forged(cursor: str) -> str:
     token, signature = cursor.split(".")
     payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     payload["k"]["code"] = {"S": "zzzzzzzz"}
-    forged = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+    forged = (
+        base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+    )
     return f"{forged}.{signature}"
 
 
@@ -123,8 +128,15 @@ def test_a_forged_or_garbled_cursor_is_400(client, creator, five_links):
     # Given
     cursor = _first_cursor(client, creator)
 
-    for bad in (_forged(cursor), cursor[:-1] + ("0" if cursor[-1] != "0" else "1"), "abc", "abc.def", ".",
-                cursor.split(".")[0], "%FF%FE.x"):
+    for bad in (
+        _forged(cursor),
+        cursor[:-1] + ("0" if cursor[-1] != "0" else "1"),
+        "abc",
+        "abc.def",
+        ".",
+        cursor.split(".")[0],
+        "%FF%FE.x",
+    ):
         # When
         response = call(client, "GET", f"/links?cursor={bad}", headers=bearer(creator["api_key"]))
 

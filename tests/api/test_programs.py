@@ -1,22 +1,30 @@
 """Affiliate programs (§1): who may link to which brand, and what a creator's catalogue shows."""
+
 from __future__ import annotations
 
 import pytest
 
 from chalicelib.models import Link, Membership
-from tests.api.support import stored_count
+from tests.api.support import assert_no_secrets, stored_count
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator
 
 DESTINATION = "https://shop.glow.example/p/serum"
 
 
 def _standing(client, brand: dict, creator: dict, status: str):
-    return call(client, "PUT", f"/me/creators/{creator['creator_id']}", {"status": status}, bearer(brand["api_key"]))
+    return call(
+        client, "PUT", f"/me/creators/{creator['creator_id']}", {"status": status}, bearer(brand["api_key"])
+    )
 
 
 def _create_link(client, creator: dict, brand: dict):
-    return call(client, "POST", "/links", {"brand_id": brand["brand_id"], "destination": DESTINATION},
-                bearer(creator["api_key"]))
+    return call(
+        client,
+        "POST",
+        "/links",
+        {"brand_id": brand["brand_id"], "destination": DESTINATION},
+        bearer(creator["api_key"]),
+    )
 
 
 def test_any_creator_may_link_to_an_open_program(client, brand, creator):
@@ -48,6 +56,7 @@ def test_an_invite_program_accepts_a_creator_once_approved(client, creator):
     assert approval.json["status"] == "approved"
     assert approval.json["creator_id"] == creator["creator_id"]
     assert approval.json["brand_id"] == brand["brand_id"]
+    assert_no_secrets(approval.json, brand["api_key"], brand["webhook_secret"], creator["api_key"])
     assert _create_link(client, creator, brand).status_code == 201
 
 
@@ -78,8 +87,13 @@ def test_blocking_a_previously_approved_creator_stops_new_links(client, creator)
 
 def test_an_unknown_brand_id_on_a_new_link_is_400(client, creator):
     # When
-    response = call(client, "POST", "/links", {"brand_id": "br_nope", "destination": DESTINATION},
-                    bearer(creator["api_key"]))
+    response = call(
+        client,
+        "POST",
+        "/links",
+        {"brand_id": "br_nope", "destination": DESTINATION},
+        bearer(creator["api_key"]),
+    )
 
     # Then
     assert response.status_code == 400
@@ -137,7 +151,13 @@ def test_another_creators_standing_does_not_change_mine(client, creator, other_c
 
 @pytest.mark.parametrize(
     "body",
-    [{"status": "maybe"}, {"status": None}, {}, {"status": "approved", "note": "x"}, {"status": ["approved"]}],
+    [
+        {"status": "maybe"},
+        {"status": None},
+        {},
+        {"status": "approved", "note": "x"},
+        {"status": ["approved"]},
+    ],
     ids=["unknown", "null", "missing", "extra-field", "list"],
 )
 def test_an_invalid_standing_is_400_and_writes_nothing(client, brand, creator, body):

@@ -1,5 +1,6 @@
 """POST /links: at most 60 requests per creator per UTC calendar minute, counting
 every authenticated request, valid or not (§0)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -26,7 +27,9 @@ def _use_up_the_minute(client, creator: dict, brand: dict) -> None:
     assert _post(client, creator, _valid(brand)).status_code == 201
 
 
-def test_the_61st_request_in_a_minute_is_429_with_the_seconds_to_the_next_minute(client, clock, brand, creator):
+def test_the_61st_request_in_a_minute_is_429_with_the_seconds_to_the_next_minute(
+    client, clock, brand, creator
+):
     # Given 60 requests at 10:00:15.25, invalid ones included
     _use_up_the_minute(client, creator, brand)
 

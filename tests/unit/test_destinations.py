@@ -1,4 +1,5 @@
 """Link destinations (chalicelib/destinations.py): the open-redirect guard."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """A brand's allowed domains (chalicelib/domains.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,7 +63,13 @@ def test_a_list_is_normalized_in_order_without_duplicates():
 
 @pytest.mark.parametrize(
     "value",
-    [[], [f"s{i}.example" for i in range(MAX_ALLOWED_DOMAINS + 1)], "glow.example", None, {"glow.example": 1}],
+    [
+        [],
+        [f"s{i}.example" for i in range(MAX_ALLOWED_DOMAINS + 1)],
+        "glow.example",
+        None,
+        {"glow.example": 1},
+    ],
     ids=["empty", "too-many", "string", "null", "object"],
 )
 def test_the_list_must_hold_1_to_20_names(value):

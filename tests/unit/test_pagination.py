@@ -1,4 +1,5 @@
 """Cursors and pages (chalicelib/pagination.py)."""
+
 from __future__ import annotations
 
 import base64
@@ -10,7 +11,11 @@ import pytest
 from chalicelib.errors import InvalidInput
 from chalicelib.pagination import decode_cursor, encode_cursor, paginate
 
-KEY = {"code": {"S": "abc123XY"}, "creator_id": {"S": "cr_1"}, "listing_key": {"S": "0001764151200000#abc123XY"}}
+KEY = {
+    "code": {"S": "abc123XY"},
+    "creator_id": {"S": "cr_1"},
+    "listing_key": {"S": "0001764151200000#abc123XY"},
+}
 
 
 def test_a_cursor_round_trips_to_the_key_it_was_made_from():
@@ -34,7 +39,11 @@ def test_a_cursor_of_another_list_is_refused():
 
 
 def _reencode(payload: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
+        .decode()
+        .rstrip("=")
+    )
 
 
 def test_a_tampered_payload_is_refused_even_with_the_original_signature():
@@ -85,8 +94,14 @@ def _query_over(rows):
 def _walk(rows, limit, keep=lambda row: True):
     seen, cursor = [], None
     while True:
-        page = paginate(scope="test", cursor=cursor, limit=limit, query=_query_over(rows),
-                        key_attributes=["key"], keep=keep)
+        page = paginate(
+            scope="test",
+            cursor=cursor,
+            limit=limit,
+            query=_query_over(rows),
+            key_attributes=["key"],
+            keep=keep,
+        )
         assert len(page.items) <= limit
         seen += [row.key for row in page.items]
         cursor = page.next_cursor
@@ -102,8 +117,13 @@ def test_walking_pages_hands_out_every_item_once():
 
 
 def test_a_full_last_page_has_no_next_cursor():
-    page = paginate(scope="test", cursor=None, limit=3, query=_query_over([Row(0), Row(1), Row(2)]),
-                    key_attributes=["key"])
+    page = paginate(
+        scope="test",
+        cursor=None,
+        limit=3,
+        query=_query_over([Row(0), Row(1), Row(2)]),
+        key_attributes=["key"],
+    )
     assert [row.key for row in page.items] == [0, 1, 2]
     assert page.next_cursor is None
 
@@ -114,11 +134,19 @@ def test_a_filtered_list_resumes_after_the_last_item_handed_out():
 
 
 def test_a_list_filtered_to_nothing_is_one_empty_page():
-    page = paginate(scope="test", cursor=None, limit=5, query=_query_over([Row(1)]), key_attributes=["key"],
-                    keep=lambda row: False)
+    page = paginate(
+        scope="test",
+        cursor=None,
+        limit=5,
+        query=_query_over([Row(1)]),
+        key_attributes=["key"],
+        keep=lambda row: False,
+    )
     assert (page.items, page.next_cursor) == ([], None)
 
 
 def test_the_cursor_holds_only_the_key_attributes():
-    page = paginate(scope="test", cursor=None, limit=1, query=_query_over([Row(0), Row(1)]), key_attributes=["key"])
+    page = paginate(
+        scope="test", cursor=None, limit=1, query=_query_over([Row(0), Row(1)]), key_attributes=["key"]
+    )
     assert decode_cursor("test", page.next_cursor) == {"key": {"N": "0"}}

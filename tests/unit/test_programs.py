@@ -1,4 +1,5 @@
 """Who may link to a brand (chalicelib/programs.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,5 +18,7 @@ from chalicelib.programs import may_link
         ("invite", "blocked", False),
     ],
 )
-def test_open_programs_take_all_but_the_blocked_and_invite_programs_only_the_approved(program, standing, allowed):
+def test_open_programs_take_all_but_the_blocked_and_invite_programs_only_the_approved(
+    program, standing, allowed
+):
     assert may_link(program, standing) is allowed

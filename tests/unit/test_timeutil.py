@@ -1,4 +1,5 @@
 """Timestamps, days and months as the contract writes them (chalicelib/timeutil.py)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -70,7 +71,16 @@ def test_days_and_months():
     for bad_day in ("2026-02-30", "2026-2-28", "2026-02-28\n", "２０２６-02-28", 20260228):
         with pytest.raises(InvalidInput, match="from"):
             parse_day(bad_day, "from")
-    for bad_month in ("2026-13", "2026-00", "2026-1", "1969-12", "2026-11\n", "２０２６-11", "2026-11-01", None):
+    for bad_month in (
+        "2026-13",
+        "2026-00",
+        "2026-1",
+        "1969-12",
+        "2026-11\n",
+        "２０２６-11",
+        "2026-11-01",
+        None,
+    ):
         with pytest.raises(InvalidInput, match="month"):
             parse_month(bad_month)
 

@@ -1,4 +1,5 @@
 """Request bodies and query parameters (chalicelib/validation.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,21 @@ def test_a_json_object_is_parsed():
 
 @pytest.mark.parametrize(
     "raw",
-    [None, b"", b"[]", b'"x"', b"1", b"null", b"{", b'{"a": NaN}', b'{"a": -Infinity}', b"\xff",
-     b'{"a": "\\ud800"}', b'{"\\udfff": 1}', b"[" * 100_000],
+    [
+        None,
+        b"",
+        b"[]",
+        b'"x"',
+        b"1",
+        b"null",
+        b"{",
+        b'{"a": NaN}',
+        b'{"a": -Infinity}',
+        b"\xff",
+        b'{"a": "\\ud800"}',
+        b'{"\\udfff": 1}',
+        b"[" * 100_000,
+    ],
 )
 def test_what_is_not_a_json_object_of_text_is_invalid(raw):
     with pytest.raises(InvalidInput):
