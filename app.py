@@ -10,10 +10,11 @@ from chalicelib import brands, clicks, creators, links, me, programs, redirect
 from chalicelib.auth import ADMIN, BRAND, CREATOR
 from chalicelib.observability import flush_metrics, logger
 from chalicelib.ratelimit import LINK_CREATIONS_PER_MINUTE
-from chalicelib.web import Api, binary_response, json_response, short_link_response
+from chalicelib.web import Api, binary_response, json_response, refuse_oversized_bodies, short_link_response
 
 app = Chalice(app_name="affilink")
 api = Api(app)
+app.register_middleware(refuse_oversized_bodies, "http")
 
 
 @app.middleware("http")

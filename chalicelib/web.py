@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional
 from chalice import Chalice, Response
 
 from chalicelib import auth, config, ratelimit, validation
-from chalicelib.errors import DomainError, TooManyRequests
+from chalicelib.errors import DomainError, NotFound, TooManyRequests
 from chalicelib.observability import logger
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -49,6 +49,19 @@ def short_link_response(outcome) -> Response:
     )
 
 
+MAX_PATH_PARAMETER = 128  # every id, code, month and platform is far shorter
+
+
+def refuse_oversized_bodies(event, get_response):
+    """HTTP middleware: 413 for bodies over 64 KiB, before anything else
+    (before Chalice's own 405 and 415 checks, auth and rate limits)."""
+    try:
+        validation.check_body_size(event.raw_body)
+    except DomainError as error:
+        return error_response(error)
+    return get_response(event)
+
+
 class Api:
     """Decorators and helpers for the routes of one Chalice app."""
 
@@ -59,10 +72,14 @@ class Api:
     def request(self):
         return self.app.current_request
 
-    def _handle(self, view: Callable, before: Callable[[], Optional[dict]], kwargs: dict) -> Any:
+    def _handle(
+        self, view: Callable, before: Callable[[], Optional[dict]], kwargs: dict, guard_ids: bool = True
+    ) -> Any:
         try:
-            validation.check_body_size(self.request.raw_body)
             extra = before() or {}
+            if guard_ids and any(len(value) > MAX_PATH_PARAMETER for value in kwargs.values()):
+                # No such id exists; DynamoDB would refuse a key this long with a 400 of its own.
+                raise NotFound("not found")
             return view(**extra, **kwargs)
         except DomainError as error:
             return error_response(error)
@@ -98,7 +115,8 @@ class Api:
     def public(self, view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapped(**kwargs):
-            return self._handle(view, lambda: None, kwargs)
+            # Public routes answer unknown ids their own way (a webhook: 401).
+            return self._handle(view, lambda: None, kwargs, guard_ids=False)
 
         return wrapped
 
