@@ -16,8 +16,9 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	$(PY) -m local.run
 
-## Run the whole test suite (unit, API, end-to-end).
+## Run the whole test suite (lint, then unit, API, end-to-end).
 test: $(STAMP)
+	$(PY) -m ruff check app.py chalicelib local tests bench
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
 
 unit: $(STAMP)
@@ -33,7 +34,7 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 
 lint: $(STAMP)
-	$(PY) -m ruff check app.py chalicelib local tests
+	$(PY) -m ruff check app.py chalicelib local tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache

@@ -54,7 +54,8 @@ def bench_redirect_in_process(taps: int = 2000) -> None:
         links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
                                                   "destination": "https://shop.example.com/p?x=1"})
         agents = [
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 musical_ly_32.5.0 BytedanceWebview/d8a21c6",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 musical_ly_32.5.0 "
+            "BytedanceWebview/d8a21c6",
             "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
             "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
         ]

@@ -32,7 +32,10 @@ WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
 
 def parse_commission(value: object) -> CommissionRule:
     if not isinstance(value, dict):
-        raise InvalidInput('commission must be {"type": "percent", "rate_bps": …} or {"type": "flat", "amount": …, "currency": …}')
+        raise InvalidInput(
+            'commission must be {"type": "percent", "rate_bps": …} '
+            'or {"type": "flat", "amount": …, "currency": …}'
+        )
     kind = value.get("type")
     if kind == "percent":
         validation.reject_unknown_fields(value, ("type", "rate_bps"))

@@ -88,7 +88,9 @@ def _start_workers(app, endpoint: str, region: str) -> list:
             workers.append(Worker(f"stream:{table}", pump.step))
     spool_handler = (aggregator or {}).get("drain_click_spool")
     if spool_handler is not None and settings().click_spool_queue_url:
-        drain = QueueDrain(settings().click_spool_queue_url, spool_handler.func, os.environ["AWS_ENDPOINT_URL_SQS"], region)
+        drain = QueueDrain(
+            settings().click_spool_queue_url, spool_handler.func, os.environ["AWS_ENDPOINT_URL_SQS"], region
+        )
         workers.append(Worker("spool", drain.step))
     for worker in workers:
         worker.start()

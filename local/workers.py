@@ -9,7 +9,6 @@ real code paths.
 from __future__ import annotations
 
 import threading
-import time
 from typing import Callable, Optional
 
 from botocore.config import Config
@@ -133,7 +132,8 @@ class QueueDrain:
             for m in messages
         ]
         result = self.handler({"Records": records}, None) or {}
-        failed = {f["itemIdentifier"] for f in (result.get("batchItemFailures") or [])} if isinstance(result, dict) else set()
+        failures = result.get("batchItemFailures") if isinstance(result, dict) else None
+        failed = {f["itemIdentifier"] for f in failures or []}
         for record in records:
             if record["messageId"] not in failed:
                 self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"])

@@ -17,7 +17,8 @@ def call(client, method: str, path: str, body: Any = None, headers: Optional[dic
     all_headers = {"Content-Type": "application/json", **(headers or {})}
     payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     response = client.http.request(method, path, headers=all_headers, body=payload)
-    response.json = json.loads(response.body) if response.body and response.headers.get("Content-Type", "").startswith("application/json") else None
+    is_json = response.headers.get("Content-Type", "").startswith("application/json")
+    response.json = json.loads(response.body) if response.body and is_json else None
     return response
 
 

@@ -88,5 +88,7 @@ def test_when_the_spool_fails_too_the_whole_click_is_logged_without_the_ip(clien
     assert lost.click["click_id"] == click_id
     assert lost.click["code"] == "spooled"
     assert lost.click["referrer"] == "m.youtube.com"
-    everything_logged = json.dumps([{**r.__dict__, "args": None, "exc_info": None} for r in caplog.records], default=str)
+    everything_logged = json.dumps(
+        [{**r.__dict__, "args": None, "exc_info": None} for r in caplog.records], default=str
+    )
     assert "127.0.0.1" not in everything_logged
