@@ -98,16 +98,13 @@ def brand_view(brand: Brand) -> dict:
     }
 
 
+CATALOGUE_FIELDS = ("brand_id", "name", "allowed_domains", "commission", "attribution_window_days", "program")
+
+
 def catalogue_view(brand: Brand) -> dict:
     """What a creator needs to decide whether to promote a brand."""
-    return {
-        "brand_id": brand.brand_id,
-        "name": brand.name,
-        "allowed_domains": list(brand.allowed_domains),
-        "commission": commission_view(brand.commission),
-        "attribution_window_days": int(brand.attribution_window_days),
-        "program": brand.program,
-    }
+    view = brand_view(brand)
+    return {field: view[field] for field in CATALOGUE_FIELDS}
 
 
 def _new_webhook_secret() -> str:

@@ -23,6 +23,9 @@ class FrozenClock:
     def advance(self, **delta) -> None:
         self.moment += timedelta(**delta)
 
+    def move(self, delta: timedelta) -> None:
+        self.moment += delta
+
 
 def stored_count(model) -> int:
     """How many items a table holds (a scan: fine for the few items of a test)."""

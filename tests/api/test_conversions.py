@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import config, conversions
+from chalicelib import conversions
 from chalicelib.models import Click, Conversion, Membership, Refund
 from chalicelib.timeutil import format_timestamp
+from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator
 
 NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=timezone.utc)
@@ -18,18 +19,8 @@ NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=timezone.utc)
 
 @pytest.fixture
 def clock(aws):
-    """The app's clock, frozen at NOW; tests move it with `clock.move(...)`."""
-
-    class Clock:
-        moment = NOW
-
-        def move(self, delta: timedelta) -> None:
-            self.moment += delta
-
-    fake = Clock()
-    config.set_clock(lambda: fake.moment)
-    yield fake
-    config.set_clock(None)
+    """The app's clock, frozen at NOW; tests move it with `clock.move(...)` (reset by `aws`)."""
+    return FrozenClock(NOW)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import config
 from chalicelib.models import Conversion, Refund
+from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand
 
 NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=timezone.utc)
@@ -21,16 +21,10 @@ T = int(NOW.timestamp())
 SALE = {"type": "sale", "order_id": "order-1001", "amount": 2599, "currency": "USD"}
 
 
-class Clock:
-    moment = NOW
-
-
 @pytest.fixture
 def clock(aws):
-    fake = Clock()
-    config.set_clock(lambda: fake.moment)
-    yield fake
-    config.set_clock(None)
+    """The app's clock, frozen at NOW; tests move it with `clock.move(...)` (reset by `aws`)."""
+    return FrozenClock(NOW)
 
 
 @pytest.fixture
