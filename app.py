@@ -8,30 +8,13 @@ from chalice import Chalice
 
 from chalicelib import brands, clicks, creators, links, me, programs, redirect
 from chalicelib.auth import ADMIN, BRAND, CREATOR
-from chalicelib.observability import flush_metrics, logger
 from chalicelib.ratelimit import LINK_CREATIONS_PER_MINUTE
-from chalicelib.web import Api, binary_response, json_response, refuse_oversized_bodies, short_link_response
+from chalicelib.web import Api, binary_response, json_response, observe_request, prepare_request, short_link_response
 
 app = Chalice(app_name="affilink")
 api = Api(app)
-app.register_middleware(refuse_oversized_bodies, "http")
-
-
-@app.middleware("http")
-def observe(event, get_response):
-    logger.append_keys(request_id=event.context.get("requestId"))
-    try:
-        response = get_response(event)
-    finally:
-        flush_metrics()
-    logger.info(
-        "request",
-        method=event.method,
-        route=event.context.get("resourcePath"),
-        status=response.status_code,
-    )
-    logger.remove_keys(["request_id", "caller_role", "caller_id"])
-    return response
+app.register_middleware(prepare_request, "http")
+app.register_middleware(observe_request, "http")
 
 
 # --- operations -----------------------------------------------------------------

@@ -60,6 +60,8 @@ def _terms(body: Mapping[str, Any], *, partial: bool) -> dict:
     terms: dict = {}
     if not partial or "name" in body:
         terms["name"] = validation.string(body, "name", max_length=100)
+        if not terms["name"].strip() or not terms["name"].isprintable():
+            raise InvalidInput("name must be printable text, not blank")
     if not partial or "allowed_domains" in body:
         if "allowed_domains" not in body:
             raise InvalidInput("allowed_domains is required")

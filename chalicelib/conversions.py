@@ -193,7 +193,9 @@ def eligible_key(occurred_at: datetime, hold_days: int, conversion_id: str) -> s
     return f"{format_timestamp(occurred_at + timedelta(days=hold_days))}#{conversion_id}"
 
 
-def _new_conversion(brand: Brand, sale: Sale, click: Optional[Click], received: datetime) -> Conversion:
+def _new_conversion(
+    brand: Brand, sale: Sale, click: Optional[Click], received: datetime, received_precise: datetime
+) -> Conversion:
     rule = commission_view(brand.commission)
     hold_days = int(brand.hold_days)
     if click is not None:
@@ -221,7 +223,8 @@ def _new_conversion(brand: Brand, sale: Sale, click: Optional[Click], received: 
         occurred_at=format_timestamp(sale.occurred_at),
         received_at=format_timestamp(received),
         statement_month=None,
-        listing_key=f"{epoch_ms(received):013d}#{conversion_id}",
+        # Milliseconds, not the shown whole seconds: sales of one second still list newest first.
+        listing_key=f"{epoch_ms(received_precise):013d}#{conversion_id}",
         pending_shard=pending_shard(conversion_id) if pending else None,
         eligible_key=eligible_key(sale.occurred_at, hold_days, conversion_id) if pending else None,
     )
@@ -236,9 +239,10 @@ def _same_sale(conversion: Conversion, sale: Sale) -> bool:
 
 
 def _record_sale(brand: Brand, sale: Sale) -> tuple[int, dict]:
-    received = now().replace(microsecond=0)
+    received_precise = now()
+    received = received_precise.replace(microsecond=0)
     click = attributed_click(brand, sale.click_id, sale.occurred_at)
-    conversion = _new_conversion(brand, sale, click, received)
+    conversion = _new_conversion(brand, sale, click, received, received_precise)
     try:
         conversion.save(condition=Conversion.order_id.does_not_exist())
     except PutError as error:
@@ -343,9 +347,12 @@ def _apply_refund(conversion: Conversion, refund: RefundRequest) -> dict:
         # Its month is closed: the commission taken back is booked in the
         # statement of the month in which this refund arrived.
         item.adjustment_month = format_timestamp(received)[:7]
+        # Ids are up to 128 characters of any script: hash the refund id so the
+        # index sort key stays far under DynamoDB's 1,024-byte limit.
+        refund_digest = hashlib.sha256(refund.refund_id.encode("utf-8")).hexdigest()[:24]
         item.adjustment_key = "#".join(
             (conversion.brand_id, conversion.creator_id or "", conversion.commission_currency,
-             conversion.order_id, refund.refund_id)
+             conversion.conversion_id, refund_digest)
         )
 
     actions = [

@@ -22,7 +22,8 @@ _URL_START = re.compile(r"^https?://", re.IGNORECASE)
 
 def normalize_host(host: str) -> Optional[str]:
     """Lower-case, trailing dot dropped, IDN to punycode; None if it is not a DNS name."""
-    host = host.strip().rstrip(".").lower()
+    host = host.strip().lower()
+    host = host[:-1] if host.endswith(".") else host  # one trailing dot: the DNS root
     if not host:
         return None
     if not host.isascii():
@@ -82,22 +83,35 @@ def validate_destination(value: object, allowed_domains: Iterable[str]) -> str:
     host = normalize_host(raw_host)
     if host is None:
         raise InvalidInput("destination host is not a valid DNS host name")
-    if _is_ip_address(host):
+    if looks_like_ip_address(host):
         raise InvalidInput("destination host must be a DNS name, not an IP address")
     if not host_is_allowed(host, allowed_domains):
         raise InvalidInput(f"destination host {host} is not allowed by this brand")
+    if port == 0:
+        raise InvalidInput("destination port must be from 1 to 65535")
     netloc = host if port is None else f"{host}:{port}"
     rest = value[len(parts.scheme) + 3 + len(parts.netloc):]
     # Only characters outside ASCII are escaped; what was written in ASCII stays as written.
     rest = quote(rest, safe="".join(chr(c) for c in range(0x21, 0x7F)))
-    return f"{parts.scheme.lower()}://{netloc}{rest}"
+    destination = f"{parts.scheme.lower()}://{netloc}{rest}"
+    if len(destination) > MAX_DESTINATION_LENGTH:
+        # What is stored and sent in Location is the encoded form: that is what must fit.
+        raise InvalidInput(f"destination must be at most {MAX_DESTINATION_LENGTH} characters once encoded")
+    return destination
 
 
-def _is_ip_address(host: str) -> bool:
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+
+
+def looks_like_ip_address(host: str) -> bool:
+    """True for anything a browser would read as an IP address: an IPv4 or
+    IPv6 literal, and (as the WHATWG URL standard says) any host whose last
+    label is a number, decimal or hex (`1.0x7f` is 1.0.0.127)."""
     import ipaddress
 
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(host.strip("[]"))
         return True
     except ValueError:
-        return bool(re.match(r"^[0-9.]+$", host)) or bool(re.match(r"^0x[0-9a-f.x]+$", host))
+        pass
+    return bool(_NUMERIC_LABEL.match(host.rstrip(".").rsplit(".", 1)[-1]))

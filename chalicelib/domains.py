@@ -3,10 +3,9 @@
 Public Suffix List comes bundled with the `publicsuffixlist` package."""
 from __future__ import annotations
 
-import ipaddress
 from functools import lru_cache
 
-from chalicelib.destinations import normalize_host
+from chalicelib.destinations import looks_like_ip_address, normalize_host
 from chalicelib.errors import InvalidInput
 
 MAX_ALLOWED_DOMAINS = 20
@@ -28,12 +27,7 @@ def normalize_allowed_domain(value: object) -> str:
     host = normalize_host(text)
     if host is None:
         raise InvalidInput(f"allowed_domains: {text!r} is not a host name")
-    try:
-        ipaddress.ip_address(host)
-        raise InvalidInput(f"allowed_domains: {text!r} is an IP address, not a host name")
-    except ValueError:
-        pass
-    if host.replace(".", "").isdigit():
+    if looks_like_ip_address(host):
         raise InvalidInput(f"allowed_domains: {text!r} is an IP address, not a host name")
     if "." not in host:
         raise InvalidInput(f"allowed_domains: {text!r} is a single-label name")

@@ -22,13 +22,30 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object_without_duplicates(pairs: list) -> dict:
+    # A signed body must mean one thing: with a repeated key, the sender's parser
+    # and ours could read different values from the same signed bytes.
+    body = dict(pairs)
+    if len(body) != len(pairs):
+        seen: set = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _DuplicateKey(repeated)
+    return body
+
+
 def parse_json_object(raw: Optional[bytes]) -> dict:
     """The request body as a JSON object, or a 400 that says why not."""
     if not raw:
         raise InvalidInput("request body must be a JSON object")
     try:
         text = raw.decode("utf-8")
-        body = json.loads(text, parse_constant=_reject_constant)
+        body = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object_without_duplicates)
+    except _DuplicateKey as repeated:
+        raise InvalidInput(f"request body repeats the field {str(repeated)[:64]!r}") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise InvalidInput("request body is not valid JSON") from None
     if not isinstance(body, dict):

@@ -11,10 +11,11 @@ import json
 from typing import Any, Callable, Optional
 
 from chalice import Chalice, Response
+from chalice.app import CaseInsensitiveMapping
 
 from chalicelib import auth, config, ratelimit, validation
 from chalicelib.errors import DomainError, NotFound, TooManyRequests
-from chalicelib.observability import logger
+from chalicelib.observability import flush_metrics, logger
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -52,14 +53,36 @@ def short_link_response(outcome) -> Response:
 MAX_PATH_PARAMETER = 128  # every id, code, month and platform is far shorter
 
 
-def refuse_oversized_bodies(event, get_response):
-    """HTTP middleware: 413 for bodies over 64 KiB, before anything else
-    (before Chalice's own 405 and 415 checks, auth and rate limits)."""
+def prepare_request(event, get_response):
+    """HTTP middleware, before Chalice's own 405 and 415 checks, auth and rate limits:
+    413 for bodies over 64 KiB first of all; and a GET or HEAD (no body) is never
+    refused for its Content-Type (a tap on a short link must always redirect)."""
     try:
         validation.check_body_size(event.raw_body)
     except DomainError as error:
         return error_response(error)
+    if event.method in ("GET", "HEAD") and "content-type" in event.headers:
+        event.headers = CaseInsensitiveMapping(
+            {name: value for name, value in event.headers.items() if name != "content-type"}
+        )
     return get_response(event)
+
+
+def observe_request(event, get_response):
+    """HTTP middleware: one structured log line per request, metrics flushed.
+
+    Log keys are per thread (the local server is threaded; Lambda runs one
+    request at a time). No IP, key or header value is logged."""
+    request_id = event.context.get("requestId") or getattr(event.lambda_context, "aws_request_id", None)
+    logger.thread_safe_append_keys(request_id=request_id)
+    try:
+        response = get_response(event)
+        logger.info("request", method=event.method, route=event.context.get("resourcePath"),
+                    status=response.status_code)
+        return response
+    finally:
+        flush_metrics()
+        logger.thread_safe_clear_keys()
 
 
 class Api:
@@ -101,7 +124,7 @@ class Api:
                 if rate_limit and caller.role != auth.ADMIN:
                     action, per_minute = rate_limit
                     ratelimit.count_request(action, caller.id, per_minute, config.now())
-                logger.append_keys(caller_role=caller.role, caller_id=caller.id)
+                logger.thread_safe_append_keys(caller_role=caller.role, caller_id=caller.id)
                 return {"caller": caller}
 
             @functools.wraps(view)

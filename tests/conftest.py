@@ -32,6 +32,30 @@ for variable in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "AWS_PROFILE")
     os.environ.pop(variable, None)
 
 
+def _serialize_moto_writes() -> None:
+    """DynamoDB checks a write's condition and applies it as one step; moto's
+    in-process backend does not lock, so two threads can both pass a check.
+    Serialising moto's write methods gives tests DynamoDB's guarantee, so the
+    concurrency tests exercise our conditional writes, not the emulator's race."""
+    import functools
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_affilink_serialized", False):
+        return
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def serialized(self, *args, __original=original, **kwargs):
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, functools.wraps(original)(serialized))
+    DynamoDBBackend._affilink_serialized = True
+
+
 @pytest.fixture
 def aws():
     """A fresh, empty moto account with every Affilink table created."""
@@ -39,6 +63,7 @@ def aws():
 
     from chalicelib import config, models
 
+    _serialize_moto_writes()
     config.reset()
     with mock_aws():
         models.create_tables()

@@ -602,3 +602,29 @@ def test_a_cursor_of_another_tenant_is_400(client, brand, creator):
 def test_me_conversions_is_not_for_admins_or_anonymous_callers(client):
     assert call(client, "GET", "/me/conversions", headers=ADMIN).status_code == 403
     assert call(client, "GET", "/me/conversions").status_code == 401
+
+
+def test_sales_received_within_one_second_still_list_newest_first(client, brand, clock):
+    # Given six sales received 100 ms apart, all within one second
+    for n in range(6):
+        report(client, brand, sale(f"o{n}"))
+        clock.move(timedelta(milliseconds=100))
+    # Then the list is newest first
+    orders = [c["order_id"] for c in list_conversions(client, brand).json["items"]]
+    assert orders == ["o5", "o4", "o3", "o2", "o1", "o0"]
+
+
+def test_refund_of_an_approved_sale_with_the_longest_four_byte_ids_is_booked(client, brand, creator, clock):
+    # Given an approved sale whose order id is 128 four-byte characters
+    order_id = "😀" * 128
+    report(client, brand, sale(order_id, click_id=make_click(brand, creator, click_id="c-emoji")))
+    [stored] = stored_conversions()
+    stored.update(actions=[Conversion.status.set("approved"), Conversion.statement_month.set("2026-11"),
+                           Conversion.pending_shard.remove(), Conversion.eligible_key.remove()])
+    # When it is refunded with a refund id of 128 four-byte characters
+    response = report(client, brand, refund("🧾" * 128, 1000, order_id=order_id))
+    # Then the adjustment is booked, never a 5xx
+    assert response.status_code == 200
+    [item] = stored_refunds()
+    assert item.adjustment_month == "2026-11"
+    assert len(item.adjustment_key.encode()) < 1024

@@ -1,4 +1,6 @@
 """Limits checked before anything else: body size, then path parameter length."""
+import json
+
 from tests.helpers import ADMIN, bearer, call, make_creator
 
 
@@ -32,3 +34,21 @@ def test_ids_far_longer_than_any_real_one_are_404_without_a_lookup(client):
     assert call(client, "GET", f"/creators/{long_id}", headers=ADMIN).status_code == 404
     assert call(client, "GET", f"/links/{long_id}", headers=bearer(creator["api_key"])).status_code == 404
     assert call(client, "GET", f"/{long_id}").status_code == 404
+
+
+def test_a_get_is_never_refused_for_its_content_type(client):
+    creator = make_creator(client)
+    for path, headers in (("/health", {}), ("/links", bearer(creator["api_key"]))):
+        response = client.http.get(path, headers={**headers, "Content-Type": "text/plain"})
+        assert response.status_code == 200, path
+    assert client.http.request("HEAD", "/nope", headers={"Content-Type": "text/plain"}).status_code == 404
+
+
+def test_a_body_that_repeats_a_field_is_400_and_writes_nothing(client):
+    response = client.http.post(
+        "/creators", headers={**ADMIN, "Content-Type": "application/json"},
+        body=b'{"handle": "first.one", "handle": "second.one"}',
+    )
+    assert response.status_code == 400
+    assert "handle" in json.loads(response.body)["Message"]
+    assert call(client, "GET", "/brands", headers=ADMIN).json["items"] == []

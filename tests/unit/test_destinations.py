@@ -111,3 +111,30 @@ def test_normalize_host(host, normalized):
 )
 def test_host_is_allowed_on_the_domain_and_its_subdomains_only(host, allowed):
     assert host_is_allowed(host, ALLOWED) is allowed
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        "https://shop.glow.example/" + "中" * 300,  # 318 characters written, 2,726 once encoded
+        "https://shop.glow.example:0/p",
+        "https://shop.glow.example../p",
+    ],
+)
+def test_destinations_refused_once_normalised(destination):
+    with pytest.raises(InvalidInput):
+        validate_destination(destination, ["glow.example"])
+
+
+@pytest.mark.parametrize("host", ["1.0x7f", "0x7f.1", "a.0", "shop.08", "127.1", "[::1]", "10.0.0.1"])
+def test_hosts_a_browser_reads_as_ip_addresses(host):
+    from chalicelib.destinations import looks_like_ip_address
+
+    assert looks_like_ip_address(host)
+
+
+@pytest.mark.parametrize("host", ["shop.glow.example", "0x7f.example", "1password.com", "a1.b2"])
+def test_names_that_only_contain_numbers_are_still_names(host):
+    from chalicelib.destinations import looks_like_ip_address
+
+    assert not looks_like_ip_address(host)

@@ -85,3 +85,9 @@ def test_twenty_names_are_fine():
 def test_one_bad_name_refuses_the_whole_list():
     with pytest.raises(InvalidInput, match="public suffix"):
         normalize_allowed_domains(["glow.example", "co.uk"])
+
+
+@pytest.mark.parametrize("domain", ["1.0x7f", "0x7f.1", "a.0", "shop.08"])
+def test_allowed_domains_a_browser_would_read_as_ip_addresses_are_refused(domain):
+    with pytest.raises(InvalidInput, match="IP address"):
+        normalize_allowed_domain(domain)
