@@ -7,6 +7,7 @@ cases. Call `settings()` where a value is needed; `reset()` forgets the cache.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -66,24 +67,20 @@ def settings() -> Settings:
 def reset() -> None:
     """Forget cached settings and secrets (tests, local runner)."""
     settings.cache_clear()
-    _secret_cache.clear()
-
-
-_secret_cache: dict[str, str] = {}
+    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if parameters is not None:
+        parameters.clear_caches()
 
 
 def _secret_value(env_value: Optional[str], parameter: Optional[str], label: str) -> str:
     if env_value:
         return env_value
     if parameter:
-        if parameter not in _secret_cache:
-            # Imported here: the parameters utility is only paid where a secret lives in SSM.
-            from aws_lambda_powertools.utilities import parameters
+        # Imported here: the parameters utility is only paid where a secret lives in SSM.
+        # Powertools caches the value for five minutes, so a rotation in SSM is picked up.
+        from aws_lambda_powertools.utilities import parameters
 
-            _secret_cache[parameter] = parameters.get_parameter(
-                parameter, decrypt=True, max_age=300
-            )
-        return _secret_cache[parameter]
+        return parameters.get_parameter(parameter, decrypt=True, max_age=300)
     raise RuntimeError(f"{label} is not configured")
 
 

@@ -1,0 +1,51 @@
+"""Keys and secrets: shown once, never logged, and in AWS read from SSM."""
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from chalicelib import config
+from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
+
+
+def _everything_logged(caplog) -> str:
+    return json.dumps([{**r.__dict__, "args": None, "exc_info": None} for r in caplog.records], default=str)
+
+
+def test_no_key_or_secret_is_ever_logged(client, caplog):
+    # Given accounts created, used and rotated
+    brand = make_brand(client)
+    creator = make_creator(client)
+    make_link(client, creator, brand)
+    rotated_brand = call(client, "POST", f"/brands/{brand['brand_id']}/rotate-key", headers=ADMIN).json
+    rotated_secret = call(client, "POST", f"/brands/{brand['brand_id']}/rotate-webhook-secret", headers=ADMIN).json
+    rotated_creator = call(client, "POST", f"/creators/{creator['creator_id']}/rotate-key", headers=ADMIN).json
+    call(client, "GET", "/me", headers=bearer(rotated_creator["api_key"]))
+    call(client, "GET", "/me", headers=bearer("afl_c_not-a-real-key"))
+    # Then none of them is in any log record
+    logged = _everything_logged(caplog)
+    assert "request" in logged  # the access log is there...
+    for secret in (
+        brand["api_key"], brand["webhook_secret"], creator["api_key"], rotated_brand["api_key"],
+        rotated_secret["webhook_secret"], rotated_creator["api_key"], "afl_c_not-a-real-key",
+        "test-admin-key-0123456789",
+    ):
+        assert secret not in logged  # ...without a single key or secret
+
+
+def test_the_admin_key_can_come_from_an_ssm_parameter(client, monkeypatch):
+    # Given the admin key stored as a SecureString parameter, not in the environment
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/affilink/admin-key", Value="admin-key-from-ssm", Type="SecureString"
+    )
+    monkeypatch.delenv("AFFILINK_ADMIN_KEY")
+    monkeypatch.setenv("AFFILINK_ADMIN_KEY_PARAMETER", "/affilink/admin-key")
+    config.reset()
+    try:
+        # Then that key is the admin key, and the old environment one is not
+        assert call(client, "GET", "/brands", headers=bearer("admin-key-from-ssm")).status_code == 200
+        assert call(client, "GET", "/brands", headers=ADMIN).status_code == 401
+    finally:
+        monkeypatch.undo()
+        config.reset()
