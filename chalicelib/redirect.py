@@ -9,6 +9,7 @@ the brand and the creator's standing with it.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +61,7 @@ class TTLCache:
         self._entries: dict = {}
         self._max_entries = max_entries
         self._clock = clock
+        self._lock = threading.Lock()
 
     def get(self, key):
         entry = self._entries.get(key)
@@ -68,9 +70,10 @@ class TTLCache:
         return entry
 
     def put(self, key, value, ttl: float) -> None:
-        if len(self._entries) >= self._max_entries:
-            self._entries.pop(next(iter(self._entries)))  # the oldest insertion
-        self._entries[key] = (self._clock() + ttl, value)
+        with self._lock:  # Lambda runs one request at a time; the local server is threaded
+            if len(self._entries) >= self._max_entries:
+                self._entries.pop(next(iter(self._entries)))  # the oldest insertion
+            self._entries[key] = (self._clock() + ttl, value)
 
     def clear(self) -> None:
         self._entries.clear()

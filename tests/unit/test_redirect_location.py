@@ -44,3 +44,19 @@ def test_without_click_id_head_location_has_no_afl_click():
 
 def test_empty_query_and_fragment_written_by_the_brand_are_kept():
     assert build_location("https://shop.example.com/p?#", {}, None) == "https://shop.example.com/p?#"
+
+
+def test_the_link_cache_is_bounded_and_forgets_after_its_time():
+    from chalicelib.redirect import TTLCache
+
+    now = [100.0]
+    cache = TTLCache(max_entries=2, clock=lambda: now[0])
+    cache.put("a", "A", ttl=60)
+    cache.put("b", "B", ttl=60)
+    cache.put("c", "C", ttl=5)
+    assert cache.get("a") is None  # the oldest went to make room
+    assert cache.get("b")[1] == "B" and cache.get("c")[1] == "C"
+    now[0] += 6
+    assert cache.get("c") is None and cache.get("b")[1] == "B"
+    now[0] += 60
+    assert cache.get("b") is None
