@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 from chalicelib import useragents
 from chalicelib.config import settings
 from chalicelib.ids import random_code
-from chalicelib.models import Click
+from chalicelib.models import Click, condition_failed, put_click_once
 from chalicelib.observability import count, logger
 from chalicelib.timeutil import format_timestamp
 from chalicelib.visitors import visitor_hash
 
 CLICK_ID_LENGTH = 22
-MAX_USER_AGENT = 512
+MAX_USER_AGENT = useragents.MAX_USER_AGENT
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -93,23 +93,6 @@ def build_click(click_id: str, tap: Tap) -> Click:
 
 
 @lru_cache(maxsize=1)
-def fast_dynamodb_client():
-    """The redirect's own client: one attempt, short timeouts, no retries."""
-    import botocore.session
-    from botocore.config import Config
-
-    return botocore.session.get_session().create_client(
-        "dynamodb",
-        region_name=settings().region,
-        config=Config(
-            connect_timeout=0.3,
-            read_timeout=0.5,
-            retries={"total_max_attempts": 1, "mode": "standard"},
-        ),
-    )
-
-
-@lru_cache(maxsize=1)
 def _sqs_client():
     import botocore.session
     from botocore.config import Config
@@ -123,26 +106,21 @@ def _sqs_client():
 
 def record_click(click: Click) -> str:
     """Write the click once; spool it if that fails. Returns where it went."""
-    item = click.serialize()
     try:
-        fast_dynamodb_client().put_item(
-            TableName=settings().table_name("clicks"),
-            Item=item,
-            ConditionExpression="attribute_not_exists(click_id)",
-        )
+        put_click_once(click)
         return "table"
     except Exception as error:  # throttled, timed out, anything: the visitor must not wait
         logger.warning("click write failed; spooling", click_id=click.click_id, error=type(error).__name__)
-    return _spool(click, item)
+    return _spool(click)
 
 
-def _spool(click: Click, item: dict) -> str:
+def _spool(click: Click) -> str:
     count("SpooledClicks")
     try:
         queue_url = settings().click_spool_queue_url
         if not queue_url:
             raise RuntimeError("AFFILINK_CLICK_SPOOL_URL is not configured")
-        _sqs_client().send_message(QueueUrl=queue_url, MessageBody=json.dumps({"click": item}))
+        _sqs_client().send_message(QueueUrl=queue_url, MessageBody=json.dumps({"click": click.serialize()}))
         return "spool"
     except Exception as error:
         logger.error(
@@ -166,8 +144,6 @@ def write_spooled_clicks(records: list[Mapping]) -> list[str]:
             try:
                 click.save(condition=Click.click_id.does_not_exist())
             except Exception as error:
-                from chalicelib.models import condition_failed
-
                 if not condition_failed(error):
                     raise
         except Exception:

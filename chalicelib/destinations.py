@@ -43,6 +43,13 @@ def normalize_host(host: str) -> Optional[str]:
     return host
 
 
+def host_of(url: str) -> str:
+    """The host of a destination already validated and stored (no parsing surprises)."""
+    rest = url.split("://", 1)[1]
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
+
+
 def host_is_allowed(host: str, allowed_domains: Iterable[str]) -> bool:
     host = host.rstrip(".").lower()
     return any(host == domain or host.endswith("." + domain) for domain in allowed_domains)

@@ -17,9 +17,9 @@ from typing import Callable, Mapping, Optional, Sequence
 from urllib.parse import quote, unquote_plus
 
 from chalicelib import clicks
-from chalicelib.config import now, settings
-from chalicelib.destinations import host_is_allowed
-from chalicelib.models import Brand, Link, Membership
+from chalicelib.config import now
+from chalicelib.destinations import host_is_allowed, host_of
+from chalicelib.models import read_link_and_terms
 from chalicelib.observability import count, logger
 from chalicelib.programs import may_link
 from chalicelib.timeutil import parse_stored
@@ -48,7 +48,7 @@ class Target:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: int  # 302, 404 or 410
+    status: int  # 302, or the page's status: 404, 410 or 503
     location: Optional[str] = None
     click_id: Optional[str] = None
     reason: Optional[str] = None
@@ -83,35 +83,13 @@ link_cache = TTLCache()
 
 
 def _load_target(code: str) -> Optional[Target]:
-    client = clicks.fast_dynamodb_client()
-    found = client.get_item(TableName=settings().table_name("links"), Key={"code": {"S": code}}).get("Item")
-    if not found:
+    link, brand, status = read_link_and_terms(code)
+    if link is None:
         return None
-    link = Link.from_raw_data(found)
-    brand_table, membership_table = settings().table_name("brands"), settings().table_name("memberships")
-    response = client.batch_get_item(
-        RequestItems={
-            # Only what the redirect needs: never the brand's secrets.
-            brand_table: {
-                "Keys": [{"brand_id": {"S": link.brand_id}}],
-                "ProjectionExpression": "brand_id, allowed_domains, #program",
-                "ExpressionAttributeNames": {"#program": "program"},
-            },
-            membership_table: {
-                "Keys": [{"brand_id": {"S": link.brand_id}, "creator_id": {"S": link.creator_id}}]
-            },
-        }
-    )
-    if response.get("UnprocessedKeys"):
-        raise RuntimeError("brand lookup throttled")
-    brand_items = response["Responses"].get(brand_table) or []
-    membership_items = response["Responses"].get(membership_table) or []
-    brand = Brand.from_raw_data(brand_items[0]) if brand_items else None
-    status = Membership.from_raw_data(membership_items[0]).status if membership_items else None
     redirects = bool(
         brand
         and may_link(brand.program, status)
-        and host_is_allowed(_host_of(link.destination), brand.allowed_domains)
+        and host_is_allowed(host_of(link.destination), brand.allowed_domains)
     )
     return Target(
         code=link.code,
@@ -123,12 +101,6 @@ def _load_target(code: str) -> Optional[Target]:
         expires_at=parse_stored(link.expires_at),
         redirects=redirects,
     )
-
-
-def _host_of(url: str) -> str:
-    rest = url.split("://", 1)[1]
-    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
 
 
 def cached_target(code: str) -> Optional[Target]:

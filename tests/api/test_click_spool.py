@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app import drain_click_spool
-from chalicelib import clicks, config, redirect
+from chalicelib import config, models, redirect
 from chalicelib.models import Click
 from tests.helpers import make_brand, make_creator, make_link
 
@@ -23,7 +23,7 @@ def _throttle(**kwargs):
 
 @pytest.fixture
 def failing_click_writes():
-    events = clicks.fast_dynamodb_client().meta.events
+    events = models.fast_dynamodb_client().meta.events
     events.register("before-call.dynamodb.PutItem", _throttle)
     yield
     events.unregister("before-call.dynamodb.PutItem", _throttle)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import config, redirect
+from chalicelib import config, models, redirect
 from chalicelib.models import Click
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
 
@@ -168,7 +168,6 @@ def test_changes_reach_a_warm_redirect_only_after_the_cache_expires(client, demo
 
 
 def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
-    from chalicelib import clicks
     from chalicelib.models import Link
 
     calls: list[str] = []
@@ -176,7 +175,7 @@ def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    hooks = [clicks.fast_dynamodb_client().meta.events, Link._get_connection().connection.client.meta.events]
+    hooks = [models.fast_dynamodb_client().meta.events, Link._get_connection().connection.client.meta.events]
     client.http.get("/serum")  # warms the cache
     for events in hooks:
         events.register("before-call.dynamodb", count_call)
@@ -190,14 +189,13 @@ def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
 
 
 def test_a_cold_redirect_costs_the_link_read_plus_one_more_read(client, demo):
-    from chalicelib import clicks
 
     calls: list[str] = []
 
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    events = clicks.fast_dynamodb_client().meta.events
+    events = models.fast_dynamodb_client().meta.events
     events.register("before-call.dynamodb", count_call)
     try:
         client.http.get("/serum")
