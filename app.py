@@ -46,9 +46,7 @@ def create_brand(caller):
 @app.route("/brands", methods=["GET"])
 @api.allow(ADMIN, CREATOR)
 def list_brands(caller):
-    if caller.role == CREATOR:
-        return json_response(programs.catalogue_for_creator(caller.id, **api.page_args()))
-    return json_response(brands.list_all_brands(**api.page_args()))
+    return json_response(me.visible_brands(caller, **api.page_args()))
 
 
 @app.route("/brands/{brand_id}", methods=["GET"])
@@ -188,8 +186,8 @@ def drain_click_spool(event, context):
 def report_conversion(caller):
     from chalicelib import conversions
 
-    status, conversion = conversions.record_conversion(caller.id, api.body())
-    return json_response(conversion, status)
+    recorded = conversions.record_conversion(caller.id, api.body())
+    return json_response(recorded.conversion, 201 if recorded.created else 200)
 
 
 @app.route("/webhooks/{brand_id}/conversions", methods=["POST"])
@@ -197,10 +195,10 @@ def report_conversion(caller):
 def conversion_webhook(brand_id):
     from chalicelib import conversions
 
-    status, conversion = conversions.record_signed_conversion(
+    recorded = conversions.record_signed_conversion(
         brand_id, api.request.raw_body, api.request.headers.get("affilink-signature")
     )
-    return json_response(conversion, status)
+    return json_response(recorded.conversion, 201 if recorded.created else 200)
 
 
 @app.route("/me/conversions", methods=["GET"])

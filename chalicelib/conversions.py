@@ -51,6 +51,15 @@ _REFUND_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
+class Recorded:
+    """The conversion as the API shows it, and whether this call created it
+    (a new sale) or found it (a replay, a refund)."""
+
+    conversion: dict
+    created: bool
+
+
+@dataclass(frozen=True)
 class Sale:
     order_id: str
     click_id: Optional[str]
@@ -72,7 +81,7 @@ class RefundRequest:
 
 def record_signed_conversion(
     brand_id: str, raw_body: Optional[bytes], signature_header: Optional[str]
-) -> tuple[int, dict]:
+) -> Recorded:
     """The webhook: verify the signature on the raw body, then record as a brand would."""
     from chalicelib.signatures import verify_brand_signature
 
@@ -80,16 +89,16 @@ def record_signed_conversion(
     return _record(brand_id, validation.parse_json_object(raw_body), brand)
 
 
-def record_conversion(brand_id: str, body: Mapping[str, Any]) -> tuple[int, dict]:
-    """A sale (201 new, 200 replay) or a refund (200), and the conversion as the API shows it."""
+def record_conversion(brand_id: str, body: Mapping[str, Any]) -> Recorded:
+    """A sale (new, or a replay of the same one) or a refund, and the conversion as the API shows it."""
     return _record(brand_id, body, None)
 
 
-def _record(brand_id: str, body: Mapping[str, Any], brand: Optional[Brand]) -> tuple[int, dict]:
+def _record(brand_id: str, body: Mapping[str, Any], brand: Optional[Brand]) -> Recorded:
     if validation.choice(body, "type", TYPES) == "sale":
         sale = _parse_sale(body)
         return _record_sale(brand or load_brand(brand_id, consistent=True), sale)
-    return 200, _record_refund(brand_id, _parse_refund(body))
+    return Recorded(_record_refund(brand_id, _parse_refund(body)), created=False)
 
 
 # --- input ---------------------------------------------------------------------------
@@ -238,7 +247,7 @@ def _same_sale(conversion: Conversion, sale: Sale) -> bool:
     )
 
 
-def _record_sale(brand: Brand, sale: Sale) -> tuple[int, dict]:
+def _record_sale(brand: Brand, sale: Sale) -> Recorded:
     received_precise = now()
     received = received_precise.replace(microsecond=0)
     click = attributed_click(brand, sale.click_id, sale.occurred_at)
@@ -260,10 +269,10 @@ def _record_sale(brand: Brand, sale: Sale) -> tuple[int, dict]:
         conversion_id=conversion.conversion_id,
         status=conversion.status,
     )
-    return 201, conversion_view(conversion)
+    return Recorded(conversion_view(conversion), created=True)
 
 
-def _replayed_sale(brand_id: str, sale: Sale) -> tuple[int, dict]:
+def _replayed_sale(brand_id: str, sale: Sale) -> Recorded:
     existing = _load_conversion(brand_id, sale.order_id)
     log_keys = {"brand_id": brand_id, "order_id": sale.order_id, "conversion_id": existing.conversion_id}
     if not _same_sale(existing, sale):
@@ -272,7 +281,7 @@ def _replayed_sale(brand_id: str, sale: Sale) -> tuple[int, dict]:
             f"order {sale.order_id} was already reported with another amount, currency or click_id"
         )
     logger.info("sale replayed", **log_keys)
-    return 200, conversion_view(existing)
+    return Recorded(conversion_view(existing), created=False)
 
 
 def _load_conversion(brand_id: str, order_id: str) -> Conversion:

@@ -1,8 +1,10 @@
 """What a caller may see of accounts: their own record, and brands by role."""
 from __future__ import annotations
 
-from chalicelib import brands, creators
-from chalicelib.auth import BRAND, Caller
+from typing import Optional
+
+from chalicelib import brands, creators, programs
+from chalicelib.auth import BRAND, CREATOR, Caller
 from chalicelib.errors import NotFound
 
 
@@ -10,6 +12,13 @@ def own_account(caller: Caller) -> dict:
     if caller.role == BRAND:
         return brands.get_brand(caller.id)
     return creators.get_creator(caller.id)
+
+
+def visible_brands(caller: Caller, *, limit: int, cursor: Optional[str]) -> dict:
+    """The admin sees every brand; a creator the brands they may link to."""
+    if caller.role == CREATOR:
+        return programs.catalogue_for_creator(caller.id, limit=limit, cursor=cursor)
+    return brands.list_all_brands(limit=limit, cursor=cursor)
 
 
 def visible_brand(caller: Caller, brand_id: str) -> dict:
