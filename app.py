@@ -6,7 +6,7 @@ included: heavy modules are imported inside the routes that need them.
 """
 from chalice import Chalice
 
-from chalicelib import brands, clicks, creators, links, me, programs, redirect
+from chalicelib import brands, clicks, conversions, creators, links, me, programs, redirect
 from chalicelib.auth import ADMIN, BRAND, CREATOR
 from chalicelib.ratelimit import LINK_CREATIONS_PER_MINUTE
 from chalicelib.web import Api, binary_response, json_response, observe_request, prepare_request, short_link_response
@@ -184,8 +184,6 @@ def drain_click_spool(event, context):
 @app.route("/conversions", methods=["POST"])
 @api.allow(BRAND)
 def report_conversion(caller):
-    from chalicelib import conversions
-
     recorded = conversions.record_conversion(caller.id, api.body())
     return json_response(recorded.conversion, 201 if recorded.created else 200)
 
@@ -193,8 +191,6 @@ def report_conversion(caller):
 @app.route("/webhooks/{brand_id}/conversions", methods=["POST"])
 @api.public
 def conversion_webhook(brand_id):
-    from chalicelib import conversions
-
     recorded = conversions.record_signed_conversion(
         brand_id, api.request.raw_body, api.request.headers.get("affilink-signature")
     )
@@ -204,6 +200,4 @@ def conversion_webhook(brand_id):
 @app.route("/me/conversions", methods=["GET"])
 @api.allow(BRAND, CREATOR)
 def list_my_conversions(caller):
-    from chalicelib import conversions
-
     return json_response(conversions.list_conversions(caller, status=api.query("status"), **api.page_args()))

@@ -11,9 +11,10 @@ from typing import Iterable, Optional
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.config import admin_key
+from chalicelib.config import admin_key, now
 from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.models import ApiKey
+from chalicelib.models import ApiKey, transaction
+from chalicelib.timeutil import format_timestamp
 
 ADMIN = "admin"
 BRAND = "brand"
@@ -70,10 +71,6 @@ def require_role(caller: Caller, roles: Iterable[str]) -> None:
 
 def replace_key(owner, owner_model, role: str, owner_id: str) -> str:
     """Mint a new key for `owner` and retire the old one in one transaction."""
-    from chalicelib.config import now
-    from chalicelib.models import transaction
-    from chalicelib.timeutil import format_timestamp
-
     new_key = mint_key(role)
     old_hash = owner.api_key_hash
     with transaction() as write:

@@ -16,6 +16,7 @@ from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Brand, CommissionRule, transaction
 from chalicelib.money import normalize_currency
+from chalicelib.pagination import key_attributes, paginate
 from chalicelib.timeutil import format_timestamp
 
 EDITABLE_FIELDS = (
@@ -140,9 +141,9 @@ def load_brand(brand_id: str, *, consistent: bool = False) -> Brand:
         raise NotFound(f"brand {brand_id} not found") from None
 
 
-def find_brand(brand_id: str) -> Optional[Brand]:
+def find_brand(brand_id: str, *, consistent: bool = False) -> Optional[Brand]:
     try:
-        return Brand.get(brand_id)
+        return Brand.get(brand_id, consistent_read=consistent)
     except DoesNotExist:
         return None
 
@@ -186,8 +187,6 @@ def rotate_webhook_secret(brand_id: str) -> dict:
 
 
 def list_all_brands(*, limit: int, cursor: Optional[str]):
-    from chalicelib.pagination import key_attributes, paginate
-
     page = paginate(
         scope="brands:all",
         cursor=cursor,

@@ -16,6 +16,9 @@ from functools import lru_cache
 from typing import Mapping, Optional
 from urllib.parse import urlsplit
 
+import botocore.session
+from botocore.config import Config
+
 from chalicelib import useragents
 from chalicelib.config import settings
 from chalicelib.ids import random_code
@@ -94,9 +97,6 @@ def build_click(click_id: str, tap: Tap) -> Click:
 
 @lru_cache(maxsize=1)
 def _sqs_client():
-    import botocore.session
-    from botocore.config import Config
-
     return botocore.session.get_session().create_client(
         "sqs",
         region_name=settings().region,

@@ -29,10 +29,14 @@ class Settings:
     secret_parameter: Optional[str]
     click_retention_days: int
     click_spool_queue_url: Optional[str]
-    close_month_function_name: Optional[str]
 
     def table_name(self, concept: str) -> str:
         return f"{self.table_prefix}{concept}"
+
+
+def region() -> str:
+    """Uncached: PynamoDB reads it when a model class is created, at import time."""
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 def _retention_days(raw: str) -> int:
@@ -50,7 +54,7 @@ def settings() -> Settings:
     env = os.environ
     return Settings(
         table_prefix=env.get("AFFILINK_TABLE_PREFIX", "affilink-"),
-        region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        region=region(),
         public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         admin_key_env=env.get("AFFILINK_ADMIN_KEY") or None,
         admin_key_parameter=env.get("AFFILINK_ADMIN_KEY_PARAMETER") or None,
@@ -60,7 +64,6 @@ def settings() -> Settings:
             env.get("AFFILINK_CLICK_RETENTION_DAYS", str(DEFAULT_CLICK_RETENTION_DAYS))
         ),
         click_spool_queue_url=env.get("AFFILINK_CLICK_SPOOL_URL") or None,
-        close_month_function_name=env.get("AFFILINK_CLOSE_MONTH_FUNCTION") or None,
     )
 
 

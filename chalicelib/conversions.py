@@ -36,6 +36,8 @@ from chalicelib.errors import Conflict, InvalidInput, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Brand, Click, CommissionRule, Conversion, Refund, condition_failed, transaction
 from chalicelib.observability import count, count_money, logger
+from chalicelib.pagination import key_attributes, paginate
+from chalicelib.programs import membership_status
 from chalicelib.timeutil import epoch_ms, format_timestamp, parse_stored, parse_timestamp
 
 TYPES = ("sale", "refund")
@@ -172,8 +174,6 @@ def _rule_of(conversion: Conversion) -> dict:
 def attributed_click(brand: Brand, click_id: Optional[str], occurred_at: datetime) -> Optional[Click]:
     """The click this sale is credited to, or None (§4: exists, same brand,
     creator not blocked, sale within [click − 5 min, click + window])."""
-    from chalicelib.programs import membership_status
-
     if click_id is None:
         return None
     try:
@@ -405,8 +405,6 @@ def _apply_refund(conversion: Conversion, refund: RefundRequest) -> dict:
 
 def list_conversions(caller: Caller, *, status: Optional[str], limit: int, cursor: Optional[str]) -> dict:
     """The caller's conversions, newest received first, optionally of one status."""
-    from chalicelib.pagination import key_attributes, paginate
-
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of: {', '.join(STATUSES)}")
     index = Conversion.by_brand_received if caller.role == BRAND else Conversion.by_creator_received

@@ -8,6 +8,7 @@ imports: the redirect calls `host_is_allowed` on every cold start.
 """
 from __future__ import annotations
 
+import ipaddress
 import re
 import unicodedata
 from typing import Iterable, Optional
@@ -114,8 +115,6 @@ def looks_like_ip_address(host: str) -> bool:
     """True for anything a browser would read as an IP address: an IPv4 or
     IPv6 literal, and (as the WHATWG URL standard says) any host whose last
     label is a number, decimal or hex (`1.0x7f` is 1.0.0.127)."""
-    import ipaddress
-
     try:
         ipaddress.ip_address(host.strip("[]"))
         return True

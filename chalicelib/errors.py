@@ -2,8 +2,6 @@
 translation to a response happens in one place (`chalicelib/web.py`)."""
 from __future__ import annotations
 
-from typing import Optional
-
 
 class DomainError(Exception):
     status = 400
@@ -61,14 +59,3 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class Accepted(DomainError):
-    """Not an error to the caller: a signed delivery that was kept for admins (202)."""
-
-    status = 202
-    code = "Accepted"
-
-    def __init__(self, message: str, body: Optional[dict] = None):
-        super().__init__(message)
-        self.body = body or {}

@@ -143,8 +143,6 @@ def update_link(creator_id: str, code: str, body: Mapping[str, Any]) -> dict:
     if not body:
         raise InvalidInput(f"nothing to change: give one of {', '.join(PATCH_FIELDS)}")
     disabled = validation.boolean(body, "disabled")
-    if "disabled" in body and disabled is None:
-        raise InvalidInput("disabled must be true or false")
     expires_at = _future_expiry(body)
     link = own_link(creator_id, code)
     actions = []

@@ -7,9 +7,10 @@ Table names and the region are resolved lazily (on first use) from
 """
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
+import botocore.session
+from botocore.config import Config
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -18,11 +19,13 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.config import settings
+from chalicelib.config import region, settings
 
 
 class _TableName:
@@ -34,10 +37,10 @@ class _TableName:
 
 
 class _Region:
-    # Read straight from the environment: PynamoDB touches `region` when the
-    # model class is created, and settings() must not be cached at import.
+    # Not settings(): PynamoDB touches `region` when the model class is created,
+    # and settings() must not be cached at import.
     def __get__(self, obj, owner=None) -> str:
-        return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return region()
 
 
 def _meta(concept: str, stream_view_type: str | None = None) -> type:
@@ -433,17 +436,13 @@ def create_tables() -> None:
 
 def transaction():
     """A PynamoDB write transaction on the configured region and endpoint."""
-    from pynamodb.transactions import TransactWrite
-
-    return TransactWrite(connection=_transaction_connection(_Region().__get__(None)))
+    return TransactWrite(connection=_transaction_connection(region()))
 
 
 @lru_cache(maxsize=4)
 def _transaction_connection(region: str):
     # One connection (one botocore client) per region for the life of the
     # process: building a client costs tens of milliseconds on every call.
-    from pynamodb.connection import Connection
-
     return Connection(region=region)
 
 
@@ -464,12 +463,9 @@ def condition_failed(error: Exception) -> bool:
 
 @lru_cache(maxsize=1)
 def fast_dynamodb_client():
-    import botocore.session
-    from botocore.config import Config
-
     return botocore.session.get_session().create_client(
         "dynamodb",
-        region_name=_Region().__get__(None),
+        region_name=region(),
         config=Config(connect_timeout=0.3, read_timeout=0.5, retries={"total_max_attempts": 1, "mode": "standard"}),
     )
 

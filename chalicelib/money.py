@@ -39,19 +39,15 @@ def minor_unit_exponent(code: str) -> int:
     return exponent
 
 
-def round_half_up_ratio(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half up, in integers only (both ≥ 0)."""
+def round_half_up(numerator: int, denominator: int = 1) -> int:
+    """numerator / denominator rounded half up (the contract's `round_half_up`),
+    in integers only (both ≥ 0): no float ever touches money."""
     return (2 * numerator + denominator) // (2 * denominator)
 
 
 def percent_commission(amount: int, rate_bps: int) -> int:
     """round_half_up(amount × rate_bps / 10000), exact in integers."""
-    return round_half_up_ratio(amount * rate_bps, 10_000)
-
-
-def round_half_up(numerator: int, denominator: int = 1) -> int:
-    """numerator / denominator rounded half up (the contract's `round_half_up`)."""
-    return round_half_up_ratio(numerator, denominator)
+    return round_half_up(amount * rate_bps, 10_000)
 
 
 class Money(NamedTuple):

@@ -11,10 +11,12 @@ from typing import Any, Mapping, Optional
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import validation
+from chalicelib.brands import catalogue_view
 from chalicelib.config import now
 from chalicelib.creators import load_creator
 from chalicelib.errors import Forbidden
 from chalicelib.models import Brand, Membership
+from chalicelib.pagination import key_attributes, paginate
 from chalicelib.timeutil import format_timestamp
 
 STATUSES = ("approved", "blocked")
@@ -64,9 +66,6 @@ def memberships_of_creator(creator_id: str) -> dict[str, str]:
 
 
 def catalogue_for_creator(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict:
-    from chalicelib.brands import catalogue_view
-    from chalicelib.pagination import key_attributes, paginate
-
     statuses = memberships_of_creator(creator_id)
     page = paginate(
         scope=f"brands:creator:{creator_id}",

@@ -15,6 +15,7 @@ import re
 from datetime import datetime
 from typing import Iterable, Optional
 
+from chalicelib.brands import find_brand
 from chalicelib.config import now
 from chalicelib.errors import Unauthorized
 from chalicelib.models import Brand
@@ -82,15 +83,10 @@ def _matches(secrets: Iterable[str], timestamp: int, raw_body: bytes, candidates
 
 
 def _load_brand(brand_id: str) -> Optional[Brand]:
-    from pynamodb.exceptions import DoesNotExist
-
     if not brand_id or len(brand_id) > _MAX_BRAND_ID:
         return None
-    try:
-        # Consistent: a secret rotated a moment ago must work at once.
-        return Brand.get(brand_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    # Consistent: a secret rotated a moment ago must work at once.
+    return find_brand(brand_id, consistent=True)
 
 
 def verify_brand_signature(brand_id: str, raw_body: Optional[bytes], header: Optional[str]) -> Brand:

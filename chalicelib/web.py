@@ -16,6 +16,7 @@ from chalice.app import CaseInsensitiveMapping
 from chalicelib import auth, config, ratelimit, validation
 from chalicelib.errors import DomainError, NotFound, TooManyRequests
 from chalicelib.observability import flush_metrics, logger
+from chalicelib.pages import page
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -28,8 +29,7 @@ def error_response(error: DomainError) -> Response:
     headers = {}
     if isinstance(error, TooManyRequests):
         headers["Retry-After"] = str(error.retry_after)
-    body = getattr(error, "body", None) or {"Code": error.code, "Message": error.message}
-    return json_response(body, error.status, headers)
+    return json_response({"Code": error.code, "Message": error.message}, error.status, headers)
 
 
 def binary_response(body: bytes | str, content_type: str) -> Response:
@@ -38,8 +38,6 @@ def binary_response(body: bytes | str, content_type: str) -> Response:
 
 def short_link_response(outcome) -> Response:
     """A 302 to the destination, or a small HTML page; never cached by browsers."""
-    from chalicelib.pages import page
-
     headers = {"Cache-Control": "no-store"}
     if outcome.status == 302:
         return Response(body="", status_code=302, headers={**headers, "Location": outcome.location})

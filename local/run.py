@@ -67,10 +67,10 @@ def _prepare_environment(port: int) -> object:
     return moto_server
 
 
-def _create_queue(endpoint: str, region: str) -> str:
+def _create_queue(sqs_endpoint: str, region: str) -> str:
     import boto3
 
-    sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"], region_name=region)
+    sqs = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name=region)
     return sqs.create_queue(QueueName=SPOOL_QUEUE_NAME)["QueueUrl"]
 
 
@@ -80,16 +80,15 @@ def _start_workers(app, endpoint: str, region: str) -> list:
     from local.workers import QueueDrain, StreamPump, Worker
 
     workers = []
-    aggregator = app.pure_lambda_functions and {f.name: f for f in app.pure_lambda_functions}
-    for table, function_name in (("clicks", "aggregate_click_stats"), ("conversions", "aggregate_conversion_stats")):
-        function = (aggregator or {}).get(function_name)
-        if function is not None:
-            pump = StreamPump(settings().table_name(table), function.func, endpoint, region)
+    handlers = {function.name: function.func for function in app.pure_lambda_functions}
+    # The stream consumers are wired here as soon as the app declares them (the stats issue).
+    for table, name in (("clicks", "aggregate_click_stats"), ("conversions", "aggregate_conversion_stats")):
+        if name in handlers:
+            pump = StreamPump(settings().table_name(table), handlers[name], endpoint, region)
             workers.append(Worker(f"stream:{table}", pump.step))
-    spool_handler = (aggregator or {}).get("drain_click_spool")
-    if spool_handler is not None and settings().click_spool_queue_url:
+    if "drain_click_spool" in handlers and settings().click_spool_queue_url:
         drain = QueueDrain(
-            settings().click_spool_queue_url, spool_handler.func, os.environ["AWS_ENDPOINT_URL_SQS"], region
+            settings().click_spool_queue_url, handlers["drain_click_spool"], os.environ["AWS_ENDPOINT_URL_SQS"], region
         )
         workers.append(Worker("spool", drain.step))
     for worker in workers:
@@ -124,7 +123,7 @@ def main() -> int:
     moto_server = _prepare_environment(port)
     endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     region = os.environ["AWS_REGION"]
-    os.environ.setdefault("AFFILINK_CLICK_SPOOL_URL", _create_queue(endpoint, region))
+    os.environ.setdefault("AFFILINK_CLICK_SPOOL_URL", _create_queue(os.environ["AWS_ENDPOINT_URL_SQS"], region))
 
     from chalice.config import Config
     from chalice.local import create_local_server

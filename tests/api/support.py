@@ -20,9 +20,6 @@ class FrozenClock:
     def set(self, moment: datetime) -> None:
         self.moment = moment
 
-    def advance(self, **delta) -> None:
-        self.moment += timedelta(**delta)
-
     def move(self, delta: timedelta) -> None:
         self.moment += delta
 
