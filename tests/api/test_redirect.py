@@ -5,8 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import config, models, redirect
+from chalicelib import models, redirect
 from chalicelib.models import Click
+from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
 
 IPHONE_TIKTOK = (
@@ -134,9 +135,15 @@ def test_disabled_link_is_gone(client, demo):
 
 
 def test_expired_link_is_gone(client, demo):
-    expires = (datetime.now(timezone.utc) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    call(client, "PATCH", "/links/serum", {"expires_at": expires}, bearer(demo["creator"]["api_key"]))
-    config.set_clock(lambda: datetime.now(timezone.utc) + timedelta(hours=2))
+    moment = datetime.now(timezone.utc).replace(microsecond=0)
+    clock = FrozenClock(moment)
+    expires = (moment + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    patched = call(client, "PATCH", "/links/serum", {"expires_at": expires}, bearer(demo["creator"]["api_key"]))
+    assert patched.status_code == 200
+    clock.move(timedelta(minutes=59))
+    redirect.link_cache.clear()
+    assert client.http.get("/serum").status_code == 302
+    clock.move(timedelta(minutes=1))
     _gone(client)
 
 
@@ -157,13 +164,18 @@ def test_destination_no_longer_allowed_is_gone(client, demo):
     _gone(client)
 
 
-def test_changes_reach_a_warm_redirect_only_after_the_cache_expires(client, demo):
-    # Given a warm cache
+def test_changes_reach_a_warm_redirect_within_60_seconds(client, demo, monkeypatch):
+    # Given a warm cache on a clock the test moves
+    seconds = [1000.0]
+    monkeypatch.setattr(redirect, "link_cache", redirect.TTLCache(clock=lambda: seconds[0]))
     assert client.http.get("/serum").status_code == 302
-    call(client, "PATCH", "/links/serum", {"disabled": True}, bearer(demo["creator"]["api_key"]))
-    # Then the change is not seen while cached, and is seen once the entry is dropped
+    # When the creator disables the link
+    patched = call(client, "PATCH", "/links/serum", {"disabled": True}, bearer(demo["creator"]["api_key"]))
+    assert patched.status_code == 200
+    # Then taps still redirect while the entry is fresh, and stop once 60 s have passed
+    seconds[0] += 59
     assert client.http.get("/serum").status_code == 302
-    redirect.link_cache.clear()
+    seconds[0] += 2
     assert client.http.get("/serum").status_code == 410
 
 
