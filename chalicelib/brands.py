@@ -194,4 +194,4 @@ def list_all_brands(*, limit: int, cursor: Optional[str]):
         query=lambda start: Brand.catalogue_index.query("brands", last_evaluated_key=start),
         key_attributes=key_attributes(Brand, Brand.catalogue_index),
     )
-    return {"items": [brand_view(b) for b in page.items], "next_cursor": page.next_cursor}
+    return page.body(brand_view)

@@ -421,4 +421,4 @@ def list_conversions(caller: Caller, *, status: Optional[str], limit: int, curso
         ),
         key_attributes=key_attributes(Conversion, index),
     )
-    return {"items": [conversion_view(c) for c in page.items], "next_cursor": page.next_cursor}
+    return page.body(conversion_view)

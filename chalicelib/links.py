@@ -167,4 +167,4 @@ def list_links(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict:
         ),
         key_attributes=key_attributes(Link, Link.by_creator),
     )
-    return {"items": [link_view(link) for link in page.items], "next_cursor": page.next_cursor}
+    return page.body(link_view)

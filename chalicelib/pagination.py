@@ -22,6 +22,10 @@ class Page:
     items: list
     next_cursor: Optional[str]
 
+    def body(self, view: Callable[[Any], dict]) -> dict:
+        """The page as every list of the API answers it."""
+        return {"items": [view(item) for item in self.items], "next_cursor": self.next_cursor}
+
 
 def _sign(payload: bytes) -> str:
     return hmac.new(app_secret().encode(), payload, hashlib.sha256).hexdigest()[:32]

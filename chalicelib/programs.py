@@ -75,4 +75,4 @@ def catalogue_for_creator(creator_id: str, *, limit: int, cursor: Optional[str])
         key_attributes=key_attributes(Brand, Brand.catalogue_index),
         keep=lambda brand: may_link(brand.program, statuses.get(brand.brand_id)),
     )
-    return {"items": [catalogue_view(b) for b in page.items], "next_cursor": page.next_cursor}
+    return page.body(catalogue_view)
