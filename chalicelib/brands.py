@@ -16,7 +16,7 @@ from chalicelib.errors import InvalidInput, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Brand, CommissionRule, transaction
 from chalicelib.money import normalize_currency
-from chalicelib.pagination import key_attributes, paginate
+from chalicelib.pagination import Page, key_attributes, paginate
 from chalicelib.timeutil import format_timestamp
 
 EDITABLE_FIELDS = (
@@ -186,12 +186,17 @@ def rotate_webhook_secret(brand_id: str) -> dict:
     return {"webhook_secret": secret}
 
 
-def list_all_brands(*, limit: int, cursor: Optional[str]):
-    page = paginate(
-        scope="brands:all",
+def catalogue_page(*, scope: str, limit: int, cursor: Optional[str], keep=lambda brand: True) -> Page:
+    """Brands in id order, from the catalogue index (public fields only)."""
+    return paginate(
+        scope=scope,
         cursor=cursor,
         limit=limit,
         query=lambda start: Brand.catalogue_index.query("brands", last_evaluated_key=start),
         key_attributes=key_attributes(Brand, Brand.catalogue_index),
+        keep=keep,
     )
-    return page.body(brand_view)
+
+
+def list_all_brands(*, limit: int, cursor: Optional[str]) -> dict:
+    return catalogue_page(scope="brands:all", limit=limit, cursor=cursor).body(brand_view)

@@ -11,12 +11,11 @@ from typing import Any, Mapping, Optional
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import validation
-from chalicelib.brands import catalogue_view
+from chalicelib.brands import catalogue_page, catalogue_view
 from chalicelib.config import now
 from chalicelib.creators import load_creator
 from chalicelib.errors import Forbidden
 from chalicelib.models import Brand, Membership
-from chalicelib.pagination import key_attributes, paginate
 from chalicelib.timeutil import format_timestamp
 
 STATUSES = ("approved", "blocked")
@@ -67,12 +66,10 @@ def memberships_of_creator(creator_id: str) -> dict[str, str]:
 
 def catalogue_for_creator(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict:
     statuses = memberships_of_creator(creator_id)
-    page = paginate(
+    page = catalogue_page(
         scope=f"brands:creator:{creator_id}",
-        cursor=cursor,
         limit=limit,
-        query=lambda start: Brand.catalogue_index.query("brands", last_evaluated_key=start),
-        key_attributes=key_attributes(Brand, Brand.catalogue_index),
+        cursor=cursor,
         keep=lambda brand: may_link(brand.program, statuses.get(brand.brand_id)),
     )
     return page.body(catalogue_view)
