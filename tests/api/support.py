@@ -3,6 +3,7 @@ so a test can say "nothing was written" or "this secret is not kept"."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 SECRET_FIELDS = ("api_key", "webhook_secret", "api_key_hash", "previous_webhook_secret")
@@ -50,3 +51,19 @@ def assert_no_secrets(body, *secret_values: str) -> None:
     text = repr(body)
     for secret in secret_values:
         assert secret not in text, "a secret value was returned"
+
+
+def emitted_metrics(output: str) -> dict[str, float]:
+    """Totals per metric name of the CloudWatch EMF lines in captured stdout."""
+    totals: dict[str, float] = {}
+    for line in output.splitlines():
+        if not line.startswith('{"_aws"'):
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                values = document[metric["Name"]]
+                totals[metric["Name"]] = totals.get(metric["Name"], 0) + sum(
+                    values if isinstance(values, list) else [values]
+                )
+    return totals

@@ -2,12 +2,11 @@
 spooled clicks, unknown codes."""
 from __future__ import annotations
 
-import json
-
 import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib import models, redirect
+from tests.api.support import emitted_metrics
 from tests.helpers import make_brand, make_creator, make_link
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -20,27 +19,12 @@ def link(client):
     return make_link(client, make_creator(client), make_brand(client), alias="metered")
 
 
-def _metrics(output: str) -> dict[str, float]:
-    totals: dict[str, float] = {}
-    for line in output.splitlines():
-        if not line.startswith('{"_aws"'):
-            continue
-        document = json.loads(line)
-        for directive in document["_aws"]["CloudWatchMetrics"]:
-            for metric in directive["Metrics"]:
-                values = document[metric["Name"]]
-                totals[metric["Name"]] = totals.get(metric["Name"], 0) + sum(
-                    values if isinstance(values, list) else [values]
-                )
-    return totals
-
-
 def test_human_and_bot_clicks_and_unknown_codes_are_counted(client, link, capsys):
     capsys.readouterr()
     client.http.get("/metered", headers={"User-Agent": IPHONE})
     client.http.get("/metered", headers={"User-Agent": GOOGLEBOT})
     client.http.get("/no-such-code")
-    counted = _metrics(capsys.readouterr().out)
+    counted = emitted_metrics(capsys.readouterr().out)
     assert counted["Clicks"] == 2
     assert counted["BotClicks"] == 1
     assert counted["UnknownCodes"] == 1
@@ -58,4 +42,27 @@ def test_spooled_clicks_are_counted(client, link, capsys):
         assert client.http.get("/metered", headers={"User-Agent": IPHONE}).status_code == 302
     finally:
         events.unregister("before-call.dynamodb.PutItem", throttle)
-    assert _metrics(capsys.readouterr().out)["SpooledClicks"] == 1
+    assert emitted_metrics(capsys.readouterr().out)["SpooledClicks"] == 1
+
+
+def test_conversions_unattributed_ones_and_commission_per_currency_are_counted(client, capsys):
+    from chalicelib.models import Click
+    from tests.helpers import bearer, call
+
+    redirect.link_cache.clear()
+    brand = make_brand(client)
+    make_link(client, make_creator(client), brand, alias="sold")
+    client.http.get("/sold", headers={"User-Agent": IPHONE})
+    [click] = list(Click.scan())
+    capsys.readouterr()
+    for sale in (
+        {"type": "sale", "order_id": "o-1", "amount": 2599, "currency": "USD"},
+        {"type": "sale", "order_id": "o-2", "amount": 2599, "currency": "usd", "click_id": click.click_id},
+    ):
+        assert call(client, "POST", "/conversions", sale, bearer(brand["api_key"])).status_code == 201
+    output = capsys.readouterr().out
+    counted = emitted_metrics(output)
+    assert counted["Conversions"] == 2
+    assert counted["UnattributedConversions"] == 1
+    assert counted["CommissionAmount"] == 260  # 0 for the unattributed sale, 260 for the attributed one
+    assert '"currency":"USD"' in output
