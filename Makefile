@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test unit api e2e bench lint clean
+.PHONY: run test unit api e2e bench lint package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,5 +36,10 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check app.py chalicelib local tests bench
 
+## The Lambda deployment package (app.py, chalicelib/, requirements.txt) in build/package.
+package: $(STAMP)
+	rm -rf build/package
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package build/package
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build
