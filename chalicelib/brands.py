@@ -142,6 +142,10 @@ def load_brand(brand_id: str, *, consistent: bool = False) -> Brand:
 
 
 def find_brand(brand_id: str, *, consistent: bool = False) -> Optional[Brand]:
+    """The brand, or None; an id no brand can have (empty, over-long) is never looked up,
+    since DynamoDB would answer such a key with an error of its own."""
+    if not brand_id or len(brand_id) > validation.MAX_ID_LENGTH:
+        return None
     try:
         return Brand.get(brand_id, consistent_read=consistent)
     except DoesNotExist:

@@ -44,7 +44,6 @@ TYPES = ("sale", "refund")
 SALE_FIELDS = ("type", "order_id", "click_id", "amount", "currency", "occurred_at")
 REFUND_FIELDS = ("type", "order_id", "refund_id", "amount", "occurred_at")
 STATUSES = ("pending", "approved", "refunded", "unattributed")
-MAX_ID_LENGTH = 128
 FUTURE_TOLERANCE = timedelta(minutes=5)
 CLICK_LEAD = timedelta(minutes=5)  # a sale may be stamped up to 5 min before its click
 EARLIEST_OCCURRED_AT = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -121,8 +120,8 @@ def _occurred_at(body: Mapping[str, Any], received: datetime) -> datetime:
 def _parse_sale(body: Mapping[str, Any]) -> Sale:
     validation.reject_unknown_fields(body, SALE_FIELDS)
     return Sale(
-        order_id=validation.string(body, "order_id", max_length=MAX_ID_LENGTH),
-        click_id=validation.string(body, "click_id", max_length=MAX_ID_LENGTH, required=False),
+        order_id=validation.string(body, "order_id", max_length=validation.MAX_ID_LENGTH),
+        click_id=validation.string(body, "click_id", max_length=validation.MAX_ID_LENGTH, required=False),
         amount=validation.integer(body, "amount"),
         currency=money.normalize_currency(body.get("currency")),
         occurred_at=_occurred_at(body, now()),
@@ -132,8 +131,8 @@ def _parse_sale(body: Mapping[str, Any]) -> Sale:
 def _parse_refund(body: Mapping[str, Any]) -> RefundRequest:
     validation.reject_unknown_fields(body, REFUND_FIELDS)
     return RefundRequest(
-        order_id=validation.string(body, "order_id", max_length=MAX_ID_LENGTH),
-        refund_id=validation.string(body, "refund_id", max_length=MAX_ID_LENGTH),
+        order_id=validation.string(body, "order_id", max_length=validation.MAX_ID_LENGTH),
+        refund_id=validation.string(body, "refund_id", max_length=validation.MAX_ID_LENGTH),
         amount=validation.integer(body, "amount", minimum=1),
         occurred_at=_occurred_at(body, now()),
     )

@@ -79,7 +79,7 @@ def _alias(body: Mapping[str, Any]) -> Optional[str]:
 
 def create_link(creator_id: str, body: Mapping[str, Any]) -> dict:
     validation.reject_unknown_fields(body, CREATE_FIELDS)
-    brand_id = validation.string(body, "brand_id", max_length=128)
+    brand_id = validation.string(body, "brand_id", max_length=validation.MAX_ID_LENGTH)
     if "destination" not in body:
         raise InvalidInput("destination is required")
     alias = _alias(body)

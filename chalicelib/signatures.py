@@ -21,12 +21,12 @@ from chalicelib.errors import Unauthorized
 from chalicelib.models import Brand
 from chalicelib.observability import logger
 from chalicelib.timeutil import parse_stored
+from chalicelib.validation import MAX_ID_LENGTH
 
 HEADER = "Affilink-Signature"
 TOLERANCE_SECONDS = 300
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")
 _HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
-_MAX_BRAND_ID = 128
 
 
 def sign(secret: str, timestamp: int, raw_body: bytes) -> str:
@@ -82,13 +82,6 @@ def _matches(secrets: Iterable[str], timestamp: int, raw_body: bytes, candidates
     return matched
 
 
-def _load_brand(brand_id: str) -> Optional[Brand]:
-    if not brand_id or len(brand_id) > _MAX_BRAND_ID:
-        return None
-    # Consistent: a secret rotated a moment ago must work at once.
-    return find_brand(brand_id, consistent=True)
-
-
 def verify_brand_signature(brand_id: str, raw_body: Optional[bytes], header: Optional[str]) -> Brand:
     """The brand whose webhook secret signed `raw_body`, or `Unauthorized`."""
     try:
@@ -96,12 +89,12 @@ def verify_brand_signature(brand_id: str, raw_body: Optional[bytes], header: Opt
         moment = now()
         if abs(moment.timestamp() - timestamp) > TOLERANCE_SECONDS:
             raise Unauthorized(f"{HEADER} timestamp is more than {TOLERANCE_SECONDS} s away from now")
-        brand = _load_brand(brand_id)
+        brand = find_brand(brand_id, consistent=True)  # a secret rotated a moment ago works at once
         # An unknown brand gets the same answer as a wrong signature.
         usable = _usable_secrets(brand, moment) if brand is not None else []
         if not _matches(usable, timestamp, raw_body or b"", candidates):
             raise Unauthorized(f"{HEADER} does not match this brand's webhook secret")
         return brand
     except Unauthorized as error:
-        logger.warning("webhook signature rejected", brand_id=brand_id[:_MAX_BRAND_ID], reason=error.message)
+        logger.warning("webhook signature rejected", brand_id=brand_id[:MAX_ID_LENGTH], reason=error.message)
         raise

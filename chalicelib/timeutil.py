@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from chalicelib.errors import InvalidInput
@@ -12,8 +12,6 @@ from chalicelib.errors import InvalidInput
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -38,22 +36,6 @@ def parse_stored(value: Optional[str]) -> Optional[datetime]:
     if value is None:
         return None
     return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-
-
-def parse_day(value: object, field: str) -> date:
-    if not isinstance(value, str) or not _DAY.fullmatch(value):
-        raise InvalidInput(f"{field} must be a day as YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{field} is not a valid day") from None
-
-
-def parse_month(value: object, field: str = "month") -> str:
-    match = _MONTH.fullmatch(value) if isinstance(value, str) else None
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1970:
-        raise InvalidInput(f"{field} must be a month as YYYY-MM")
-    return value  # type: ignore[return-value]
 
 
 def epoch_ms(moment: datetime) -> int:

@@ -10,6 +10,7 @@ from chalicelib.errors import InvalidInput, PayloadTooLarge
 
 MAX_BODY_BYTES = 65_536
 MAX_SAFE_INTEGER = 9_007_199_254_740_991
+MAX_ID_LENGTH = 128  # order, refund and click ids (the contract), and every id we mint is shorter
 _MISSING = object()
 
 

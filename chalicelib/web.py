@@ -48,7 +48,6 @@ def short_link_response(outcome) -> Response:
     )
 
 
-MAX_PATH_PARAMETER = 128  # every id, code, month and platform is far shorter
 
 
 def prepare_request(event, get_response):
@@ -98,7 +97,7 @@ class Api:
     ) -> Any:
         try:
             extra = before() or {}
-            if guard_ids and any(len(value) > MAX_PATH_PARAMETER for value in kwargs.values()):
+            if guard_ids and any(len(value) > validation.MAX_ID_LENGTH for value in kwargs.values()):
                 # No such id exists; DynamoDB would refuse a key this long with a 400 of its own.
                 raise NotFound("not found")
             return view(**extra, **kwargs)

@@ -33,25 +33,28 @@ def sale_and_refunds(draw, full=False):
     return amount, refunds
 
 
+def commission_after_each_refund(rule, amount, refunds):
+    """(refunded so far, commission then), before any refund and after each one."""
+    refunded = 0
+    for part in [0, *refunds]:
+        refunded += part
+        yield refunded, money.commission(rule, amount, refunded, "USD").amount
+
+
 @settings(max_examples=300, deadline=None)
 @given(rules, sale_and_refunds())
 def test_commission_is_never_negative(rule, sale):
     amount, refunds = sale
-    refunded = 0
-    for part in [0, *refunds]:
-        refunded += part
-        assert money.commission(rule, amount, refunded, "USD").amount >= 0
+    for _refunded, commission in commission_after_each_refund(rule, amount, refunds):
+        assert commission >= 0
 
 
 @settings(max_examples=300, deadline=None)
 @given(percent_rules, sale_and_refunds())
 def test_percent_commission_is_never_above_the_rate_of_what_is_left(rule, sale):
     amount, refunds = sale
-    refunded = 0
-    for part in [0, *refunds]:
-        refunded += part
-        bound = money.round_half_up((amount - refunded) * rule["rate_bps"], 10_000)
-        assert money.commission(rule, amount, refunded, "USD").amount <= bound
+    for refunded, commission in commission_after_each_refund(rule, amount, refunds):
+        assert commission <= money.round_half_up((amount - refunded) * rule["rate_bps"], 10_000)
 
 
 @settings(max_examples=300, deadline=None)
@@ -66,13 +69,9 @@ def test_commission_is_zero_after_a_full_refund(rule, sale):
 @given(rules, sale_and_refunds())
 def test_commission_changes_over_refunds_add_up_to_final_minus_initial(rule, sale):
     amount, refunds = sale
+    commissions = [commission for _refunded, commission in commission_after_each_refund(rule, amount, refunds)]
+    deltas = [after - before for before, after in zip(commissions, commissions[1:], strict=False)]
     initial = money.commission(rule, amount, 0, "USD").amount
-    current, refunded, deltas = initial, 0, []
-    for part in refunds:
-        refunded += part
-        after = money.commission(rule, amount, refunded, "USD").amount
-        deltas.append(after - current)
-        current = after
-    final = money.commission(rule, amount, refunded, "USD").amount
+    final = money.commission(rule, amount, sum(refunds), "USD").amount
     assert all(delta <= 0 for delta in deltas)
     assert sum(deltas) == final - initial

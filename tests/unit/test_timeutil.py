@@ -1,8 +1,8 @@
-"""Timestamps, days and months as the contract writes them (chalicelib/timeutil.py)."""
+"""Timestamps as the contract writes them (chalicelib/timeutil.py)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -10,8 +10,6 @@ from chalicelib.errors import InvalidInput
 from chalicelib.timeutil import (
     format_timestamp,
     minute_of,
-    parse_day,
-    parse_month,
     parse_timestamp,
     seconds_to_next_minute,
 )
@@ -63,26 +61,6 @@ def test_malformed_timestamps_are_refused_naming_the_field(value):
 def test_formatting_drops_fractions_and_converts_to_utc():
     moment = datetime(2026, 11, 26, 11, 0, 0, 999_999, tzinfo=timezone(timedelta(hours=1)))
     assert format_timestamp(moment) == "2026-11-26T10:00:00Z"
-
-
-def test_days_and_months():
-    assert parse_day("2026-02-28", "from") == date(2026, 2, 28)
-    assert parse_month("2026-11") == "2026-11"
-    for bad_day in ("2026-02-30", "2026-2-28", "2026-02-28\n", "２０２６-02-28", 20260228):
-        with pytest.raises(InvalidInput, match="from"):
-            parse_day(bad_day, "from")
-    for bad_month in (
-        "2026-13",
-        "2026-00",
-        "2026-1",
-        "1969-12",
-        "2026-11\n",
-        "２０２６-11",
-        "2026-11-01",
-        None,
-    ):
-        with pytest.raises(InvalidInput, match="month"):
-            parse_month(bad_month)
 
 
 @pytest.mark.parametrize(
