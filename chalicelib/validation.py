@@ -30,12 +30,12 @@ class _DuplicateKey(ValueError):
 def _object_without_duplicates(pairs: list) -> dict:
     # A signed body must mean one thing: with a repeated key, the sender's parser
     # and ours could read different values from the same signed bytes.
-    body = dict(pairs)
-    if len(body) != len(pairs):
-        seen: set = set()
-        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
-        raise _DuplicateKey(repeated)
-    return body
+    seen: set = set()
+    for key, _value in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen.add(key)
+    return dict(pairs)
 
 
 def parse_json_object(raw: Optional[bytes]) -> dict:
