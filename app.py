@@ -6,10 +6,20 @@ included: heavy modules are imported inside the routes that need them.
 """
 from chalice import Chalice
 
-from chalicelib import brands, clicks, conversions, creators, links, me, programs, redirect
-from chalicelib.auth import ADMIN, BRAND, CREATOR
-from chalicelib.ratelimit import LINK_CREATIONS_PER_MINUTE
-from chalicelib.web import Api, binary_response, json_response, observe_request, prepare_request, short_link_response
+from chalicelib.accounts import brands, creators, me, programs
+from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
+from chalicelib.links import short_links as links
+from chalicelib.money import conversions
+from chalicelib.tap import clicks, redirect
+from chalicelib.web.api import (
+    Api,
+    binary_response,
+    json_response,
+    observe_request,
+    prepare_request,
+    short_link_response,
+)
+from chalicelib.web.rate_limits import LINK_CREATIONS_PER_MINUTE
 
 app = Chalice(app_name="affilink")
 api = Api(app)
@@ -29,7 +39,7 @@ def health():
 @app.route("/openapi.json", methods=["GET"])
 @api.public
 def openapi_document():
-    from chalicelib.openapi import openapi_document
+    from chalicelib.web.openapi import openapi_document
 
     return json_response(openapi_document())
 
@@ -145,7 +155,7 @@ def update_link(caller, code):
 @app.route("/links/{code}/qr", methods=["GET"])
 @api.allow(CREATOR)
 def link_qr_code(caller, code):
-    from chalicelib import qrcodes
+    from chalicelib.links import qr_codes as qrcodes
 
     image = qrcodes.link_qr_code(
         caller.id, code, image_format=api.query("format"), accept=api.request.headers.get("accept")

@@ -43,7 +43,11 @@ def bench_redirect_in_process(taps: int = 2000) -> None:
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     from moto import mock_aws
 
-    from chalicelib import brands, config, creators, links, models, redirect
+    from chalicelib.accounts import brands, creators
+    from chalicelib.base import config
+    from chalicelib.links import short_links as links
+    from chalicelib.storage import models
+    from chalicelib.tap import redirect
 
     config.reset()
     with mock_aws():
@@ -70,7 +74,7 @@ def bench_redirect_in_process(taps: int = 2000) -> None:
 
 
 def bench_user_agents() -> None:
-    from chalicelib import useragents
+    from chalicelib.tap import user_agents as useragents
 
     agents = [f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/{v}.0 Safari/537.36"
               for v in range(1000)]

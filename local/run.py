@@ -76,7 +76,7 @@ def _create_queue(sqs_endpoint: str, region: str) -> str:
 
 def _start_workers(app, endpoint: str, region: str) -> list:
     """One worker per handler the app declares for the background (if any yet)."""
-    from chalicelib.config import settings
+    from chalicelib.base.config import settings
     from local.workers import QueueDrain, StreamPump, Worker
 
     workers = []
@@ -129,7 +129,8 @@ def main() -> int:
     from chalice.local import create_local_server
 
     from app import app
-    from chalicelib import config, models
+    from chalicelib.base import config
+    from chalicelib.storage import models
     from local.seed import seed_demo
 
     config.reset()

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import brands, creators, links
-from chalicelib.models import HandleClaim, Link
+from chalicelib.accounts import brands, creators
+from chalicelib.links import short_links as links
+from chalicelib.storage.models import HandleClaim, Link
 
 DEMO_HANDLE = "demo.creator"
 DEMO_ALIAS = "demo"

@@ -13,7 +13,7 @@ from typing import Callable, Optional
 
 from botocore.config import Config
 
-from chalicelib.observability import logger
+from chalicelib.base.observability import logger
 
 Handler = Callable[[dict, object], object]
 

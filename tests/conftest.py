@@ -61,7 +61,8 @@ def aws():
     """A fresh, empty moto account with every Affilink table created."""
     from moto import mock_aws
 
-    from chalicelib import config, models
+    from chalicelib.base import config
+    from chalicelib.storage import models
 
     _serialize_moto_writes()
     config.reset()

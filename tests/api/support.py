@@ -10,10 +10,10 @@ SECRET_FIELDS = ("api_key", "webhook_secret", "api_key_hash", "previous_webhook_
 
 
 class FrozenClock:
-    """The app's clock (`chalicelib.config.set_clock`), stopped at a moment the test picks."""
+    """The app's clock (`chalicelib.base.config.set_clock`), stopped at a moment the test picks."""
 
     def __init__(self, moment: datetime):
-        from chalicelib import config
+        from chalicelib.base import config
 
         self.moment = moment
         config.set_clock(lambda: self.moment)

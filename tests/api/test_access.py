@@ -102,7 +102,8 @@ def world():
     from chalice.test import Client
     from moto import mock_aws
 
-    from chalicelib import config, models
+    from chalicelib.base import config
+    from chalicelib.storage import models
 
     config.reset()
     with mock_aws():

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.models import ApiKey, Brand, Creator, Link, Membership, RateLimitCounter
+from chalicelib.storage.models import ApiKey, Brand, Creator, Link, Membership, RateLimitCounter
 from tests.api.support import stored_count
 from tests.helpers import ADMIN, bearer, call
 

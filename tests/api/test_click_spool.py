@@ -10,8 +10,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app import drain_click_spool
-from chalicelib import config, models, redirect
-from chalicelib.models import Click
+from chalicelib.base import config
+from chalicelib.storage import models
+from chalicelib.storage.models import Click
+from chalicelib.tap import redirect
 from tests.helpers import make_brand, make_creator, make_link
 
 

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import conversions
-from chalicelib.models import Click, Conversion, Membership, Refund
-from chalicelib.timeutil import format_timestamp
+from chalicelib.base.timeutil import format_timestamp
+from chalicelib.money import conversions
+from chalicelib.storage.models import Click, Conversion, Membership, Refund
 from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator
 

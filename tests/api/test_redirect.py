@@ -5,8 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib import models, redirect
-from chalicelib.models import Click
+from chalicelib.storage import models
+from chalicelib.storage.models import Click
+from chalicelib.tap import redirect
 from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
 
@@ -180,7 +181,7 @@ def test_changes_reach_a_warm_redirect_within_60_seconds(client, demo, monkeypat
 
 
 def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
-    from chalicelib.models import Link
+    from chalicelib.storage.models import Link
 
     calls: list[str] = []
 

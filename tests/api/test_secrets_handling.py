@@ -5,7 +5,7 @@ import json
 
 import boto3
 
-from chalicelib import config
+from chalicelib.base import config
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import models, redirect
+from chalicelib.storage import models
+from chalicelib.tap import redirect
 from tests.api.support import emitted_metrics
 from tests.helpers import make_brand, make_creator, make_link
 
@@ -46,7 +47,7 @@ def test_spooled_clicks_are_counted(client, link, capsys):
 
 
 def test_conversions_unattributed_ones_and_commission_per_currency_are_counted(client, capsys):
-    from chalicelib.models import Click
+    from chalicelib.storage.models import Click
     from tests.helpers import bearer, call
 
     redirect.link_cache.clear()

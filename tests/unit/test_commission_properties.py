@@ -2,7 +2,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib import money
+from chalicelib.money import commission as money
 
 MAX_AMOUNT = 9_007_199_254_740_991
 

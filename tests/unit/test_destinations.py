@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.destinations import host_is_allowed, normalize_host, validate_destination
-from chalicelib.errors import InvalidInput
+from chalicelib.base.errors import InvalidInput
+from chalicelib.links.destinations import host_is_allowed, normalize_host, validate_destination
 
 ALLOWED = ["shop.glow.example"]
 
@@ -128,13 +128,13 @@ def test_destinations_refused_once_normalised(destination):
 
 @pytest.mark.parametrize("host", ["1.0x7f", "0x7f.1", "a.0", "shop.08", "127.1", "[::1]", "10.0.0.1"])
 def test_hosts_a_browser_reads_as_ip_addresses(host):
-    from chalicelib.destinations import looks_like_ip_address
+    from chalicelib.links.destinations import looks_like_ip_address
 
     assert looks_like_ip_address(host)
 
 
 @pytest.mark.parametrize("host", ["shop.glow.example", "0x7f.example", "1password.com", "a1.b2"])
 def test_names_that_only_contain_numbers_are_still_names(host):
-    from chalicelib.destinations import looks_like_ip_address
+    from chalicelib.links.destinations import looks_like_ip_address
 
     assert not looks_like_ip_address(host)

@@ -1,8 +1,8 @@
 """Commission arithmetic: integer minor units, round half up, ISO 4217 exponents."""
 import pytest
 
-from chalicelib import money
-from chalicelib.errors import InvalidInput
+from chalicelib.base.errors import InvalidInput
+from chalicelib.money import commission as money
 
 PERCENT_10 = {"type": "percent", "rate_bps": 1000}
 

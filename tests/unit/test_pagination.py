@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from chalicelib.errors import InvalidInput
-from chalicelib.pagination import decode_cursor, encode_cursor, paginate
+from chalicelib.base.errors import InvalidInput
+from chalicelib.storage.pagination import decode_cursor, encode_cursor, paginate
 
 KEY = {
     "code": {"S": "abc123XY"},

@@ -4,9 +4,10 @@ from datetime import datetime, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib import config, ratelimit
-from chalicelib.errors import TooManyRequests
-from chalicelib.models import RateLimitCounter
+from chalicelib.base import config
+from chalicelib.base.errors import TooManyRequests
+from chalicelib.storage.models import RateLimitCounter
+from chalicelib.web import rate_limits as ratelimit
 
 MOMENT = datetime(2026, 11, 26, 10, 0, 15, tzinfo=timezone.utc)
 

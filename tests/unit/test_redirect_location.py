@@ -1,5 +1,5 @@
 """Where a tap lands: the Location rules of the contract (§3)."""
-from chalicelib.redirect import build_location
+from chalicelib.tap.redirect import build_location
 
 
 def test_click_id_is_appended_last_and_fragment_kept():
@@ -47,7 +47,7 @@ def test_empty_query_and_fragment_written_by_the_brand_are_kept():
 
 
 def test_the_link_cache_is_bounded_and_forgets_after_its_time():
-    from chalicelib.redirect import TTLCache
+    from chalicelib.tap.redirect import TTLCache
 
     now = [100.0]
     cache = TTLCache(max_entries=2, clock=lambda: now[0])

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.errors import InvalidInput
-from chalicelib.timeutil import (
+from chalicelib.base.errors import InvalidInput
+from chalicelib.base.timeutil import (
     format_timestamp,
     minute_of,
     parse_timestamp,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib import useragents
-from chalicelib.useragents import Visitor, classify
+from chalicelib.tap import user_agents as useragents
+from chalicelib.tap.user_agents import Visitor, classify
 
 # --- humans in in-app browsers: decided by the fast path -------------------------------------
 
@@ -335,7 +335,7 @@ def test_long_user_agents_are_cut_before_classifying_and_caching():
 def test_importing_the_module_loads_no_crawler_list():
     script = (
         "import sys\n"
-        "from chalicelib import useragents\n"
+        "from chalicelib.tap import user_agents as useragents\n"
         "assert 'crawleruseragents' not in sys.modules\n"
         "assert useragents._bot_regexes.cache_info().currsize == 0\n"
         "assert useragents.classify('Googlebot/2.1').is_bot\n"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib import validation
-from chalicelib.errors import InvalidInput, PayloadTooLarge
+from chalicelib.base import validation
+from chalicelib.base.errors import InvalidInput, PayloadTooLarge
 
 MAX_SAFE = 9_007_199_254_740_991
 

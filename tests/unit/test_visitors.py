@@ -1,7 +1,7 @@
 """The visitor hash: keyed, daily, and never the IP."""
 from datetime import date
 
-from chalicelib.visitors import visitor_hash
+from chalicelib.tap.visitors import visitor_hash
 
 UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148"
 
@@ -27,7 +27,7 @@ def test_the_hash_never_contains_the_ip():
 
 
 def test_the_hash_is_keyed_by_the_app_secret(monkeypatch):
-    from chalicelib import config
+    from chalicelib.base import config
 
     day = date(2026, 11, 26)
     before = visitor_hash("203.0.113.7", UA, day)

@@ -15,13 +15,13 @@ import re
 from datetime import datetime
 from typing import Iterable, Optional
 
-from chalicelib.brands import find_brand
-from chalicelib.config import now
-from chalicelib.errors import Unauthorized
-from chalicelib.models import Brand
-from chalicelib.observability import logger
-from chalicelib.timeutil import parse_stored
-from chalicelib.validation import MAX_ID_LENGTH
+from chalicelib.accounts.brands import find_brand
+from chalicelib.base.config import now
+from chalicelib.base.errors import Unauthorized
+from chalicelib.base.observability import logger
+from chalicelib.base.timeutil import parse_stored
+from chalicelib.base.validation import MAX_ID_LENGTH
+from chalicelib.storage.models import Brand
 
 HEADER = "Affilink-Signature"
 TOLERANCE_SECONDS = 300

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from chalicelib.destinations import looks_like_ip_address, normalize_host
-from chalicelib.errors import InvalidInput
+from chalicelib.base.errors import InvalidInput
+from chalicelib.links.destinations import looks_like_ip_address, normalize_host
 
 MAX_ALLOWED_DOMAINS = 20
 

@@ -10,13 +10,13 @@ from typing import Any, Mapping, Optional
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import validation
-from chalicelib.brands import catalogue_page, catalogue_view
-from chalicelib.config import now
-from chalicelib.creators import load_creator
-from chalicelib.errors import Forbidden
-from chalicelib.models import Brand, Membership
-from chalicelib.timeutil import format_timestamp
+from chalicelib.accounts.brands import catalogue_page, catalogue_view
+from chalicelib.accounts.creators import load_creator
+from chalicelib.base import validation
+from chalicelib.base.config import now
+from chalicelib.base.errors import Forbidden
+from chalicelib.base.timeutil import format_timestamp
+from chalicelib.storage.models import Brand, Membership
 
 STATUSES = ("approved", "blocked")
 

@@ -28,17 +28,18 @@ from typing import Any, Mapping, Optional
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 
-from chalicelib import money, validation
-from chalicelib.auth import BRAND, Caller
-from chalicelib.brands import commission_view, load_brand
-from chalicelib.config import now
-from chalicelib.errors import Conflict, InvalidInput, NotFound
-from chalicelib.ids import new_id
-from chalicelib.models import Brand, Click, CommissionRule, Conversion, Refund, condition_failed, transaction
-from chalicelib.observability import count, count_money, logger
-from chalicelib.pagination import key_attributes, paginate
-from chalicelib.programs import membership_status
-from chalicelib.timeutil import epoch_ms, format_timestamp, parse_stored, parse_timestamp
+from chalicelib.accounts.auth import BRAND, Caller
+from chalicelib.accounts.brands import commission_view, load_brand
+from chalicelib.accounts.programs import membership_status
+from chalicelib.base import validation
+from chalicelib.base.config import now
+from chalicelib.base.errors import Conflict, InvalidInput, NotFound
+from chalicelib.base.ids import new_id
+from chalicelib.base.observability import count, count_money, logger
+from chalicelib.base.timeutil import epoch_ms, format_timestamp, parse_stored, parse_timestamp
+from chalicelib.money import commission as money
+from chalicelib.storage.models import Brand, Click, CommissionRule, Conversion, Refund, condition_failed, transaction
+from chalicelib.storage.pagination import key_attributes, paginate
 
 TYPES = ("sale", "refund")
 SALE_FIELDS = ("type", "order_id", "click_id", "amount", "currency", "occurred_at")
@@ -84,7 +85,7 @@ def record_signed_conversion(
     brand_id: str, raw_body: Optional[bytes], signature_header: Optional[str]
 ) -> Recorded:
     """The webhook: verify the signature on the raw body, then record as a brand would."""
-    from chalicelib.signatures import verify_brand_signature
+    from chalicelib.money.signatures import verify_brand_signature
 
     brand = verify_brand_signature(brand_id, raw_body, signature_header)
     return _record(brand_id, validation.parse_json_object(raw_body), brand)

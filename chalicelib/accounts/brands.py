@@ -9,15 +9,16 @@ from typing import Any, Mapping, Optional
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import auth, validation
-from chalicelib.config import now
-from chalicelib.domains import normalize_allowed_domains
-from chalicelib.errors import InvalidInput, NotFound
-from chalicelib.ids import new_id
-from chalicelib.models import Brand, CommissionRule, transaction
-from chalicelib.money import normalize_currency
-from chalicelib.pagination import Page, key_attributes, paginate
-from chalicelib.timeutil import format_timestamp
+from chalicelib.accounts import auth
+from chalicelib.base import validation
+from chalicelib.base.config import now
+from chalicelib.base.errors import InvalidInput, NotFound
+from chalicelib.base.ids import new_id
+from chalicelib.base.timeutil import format_timestamp
+from chalicelib.links.domains import normalize_allowed_domains
+from chalicelib.money.commission import normalize_currency
+from chalicelib.storage.models import Brand, CommissionRule, transaction
+from chalicelib.storage.pagination import Page, key_attributes, paginate
 
 EDITABLE_FIELDS = (
     "name",

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Iterable, Mapping, Optional
 
-from chalicelib.errors import InvalidInput, PayloadTooLarge
+from chalicelib.base.errors import InvalidInput, PayloadTooLarge
 
 MAX_BODY_BYTES = 65_536
 MAX_SAFE_INTEGER = 9_007_199_254_740_991

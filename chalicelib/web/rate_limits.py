@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.errors import TooManyRequests
-from chalicelib.models import RateLimitCounter
-from chalicelib.timeutil import minute_of, seconds_to_next_minute
+from chalicelib.base.errors import TooManyRequests
+from chalicelib.base.timeutil import minute_of, seconds_to_next_minute
+from chalicelib.storage.models import RateLimitCounter
 
 LINK_CREATIONS_PER_MINUTE = 60
 _THROTTLED = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")

@@ -11,10 +11,10 @@ from typing import Iterable, Optional
 
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib.config import admin_key, now
-from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.models import ApiKey, transaction
-from chalicelib.timeutil import format_timestamp
+from chalicelib.base.config import admin_key, now
+from chalicelib.base.errors import Forbidden, Unauthorized
+from chalicelib.base.timeutil import format_timestamp
+from chalicelib.storage.models import ApiKey, transaction
 
 ADMIN = "admin"
 BRAND = "brand"

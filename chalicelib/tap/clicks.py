@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 import botocore.session
 from botocore.config import Config
 
-from chalicelib import useragents
-from chalicelib.config import settings
-from chalicelib.ids import random_code
-from chalicelib.models import Click, condition_failed, put_click_once
-from chalicelib.observability import count, logger
-from chalicelib.timeutil import format_timestamp
-from chalicelib.visitors import visitor_hash
+from chalicelib.base.config import settings
+from chalicelib.base.ids import random_code
+from chalicelib.base.observability import count, logger
+from chalicelib.base.timeutil import format_timestamp
+from chalicelib.storage.models import Click, condition_failed, put_click_once
+from chalicelib.tap import user_agents as useragents
+from chalicelib.tap.visitors import visitor_hash
 
 CLICK_ID_LENGTH = 22
 MAX_USER_AGENT = useragents.MAX_USER_AGENT

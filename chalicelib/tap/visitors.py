@@ -12,7 +12,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Optional
 
-from chalicelib.config import app_secret
+from chalicelib.base.config import app_secret
 
 
 @lru_cache(maxsize=4)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Optional
 
-from chalicelib import brands, creators, programs
-from chalicelib.auth import BRAND, CREATOR, Caller
-from chalicelib.errors import NotFound
+from chalicelib.accounts import brands, creators, programs
+from chalicelib.accounts.auth import BRAND, CREATOR, Caller
+from chalicelib.base.errors import NotFound
 
 
 def own_account(caller: Caller) -> dict:

@@ -6,12 +6,13 @@ from typing import Any, Mapping
 
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
-from chalicelib import auth, validation
-from chalicelib.config import now
-from chalicelib.errors import Conflict, InvalidInput, NotFound
-from chalicelib.ids import new_id
-from chalicelib.models import Creator, HandleClaim, condition_failed, transaction
-from chalicelib.timeutil import format_timestamp
+from chalicelib.accounts import auth
+from chalicelib.base import validation
+from chalicelib.base.config import now
+from chalicelib.base.errors import Conflict, InvalidInput, NotFound
+from chalicelib.base.ids import new_id
+from chalicelib.base.timeutil import format_timestamp
+from chalicelib.storage.models import Creator, HandleClaim, condition_failed, transaction
 
 _HANDLE = re.compile(r"[a-z0-9_.]{2,32}")
 

@@ -13,10 +13,12 @@ from typing import Any, Callable, Optional
 from chalice import Chalice, Response
 from chalice.app import CaseInsensitiveMapping
 
-from chalicelib import auth, config, ratelimit, validation
-from chalicelib.errors import DomainError, NotFound, TooManyRequests
-from chalicelib.observability import flush_metrics, logger
-from chalicelib.pages import page
+from chalicelib.accounts import auth
+from chalicelib.base import config, validation
+from chalicelib.base.errors import DomainError, NotFound, TooManyRequests
+from chalicelib.base.observability import flush_metrics, logger
+from chalicelib.web import rate_limits as ratelimit
+from chalicelib.web.pages import page
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 

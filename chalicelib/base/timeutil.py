@@ -5,7 +5,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from chalicelib.errors import InvalidInput
+from chalicelib.base.errors import InvalidInput
 
 # Matched whole (`fullmatch`: `$` would also accept a final newline) and in
 # ASCII digits only (`\d` alone also takes "２０２６").

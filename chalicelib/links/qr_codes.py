@@ -9,8 +9,8 @@ import io
 from dataclasses import dataclass
 from typing import Optional
 
-from chalicelib.errors import InvalidInput, NotAcceptable
-from chalicelib.links import own_link, short_url
+from chalicelib.base.errors import InvalidInput, NotAcceptable
+from chalicelib.links.short_links import own_link, short_url
 
 FORMATS = ("svg", "png")
 

@@ -14,7 +14,7 @@ import unicodedata
 from typing import Iterable, Optional
 from urllib.parse import quote, urlsplit
 
-from chalicelib.errors import InvalidInput
+from chalicelib.base.errors import InvalidInput
 
 MAX_DESTINATION_LENGTH = 2048
 _ASCII_HOST = re.compile(r"^[a-z0-9.-]+$")

@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Callable, Mapping, Optional, Sequence
 from urllib.parse import quote, unquote_plus
 
-from chalicelib import clicks
-from chalicelib.config import now
-from chalicelib.destinations import host_is_allowed, host_of
-from chalicelib.models import read_link_and_terms
-from chalicelib.observability import count, logger
-from chalicelib.programs import may_link
-from chalicelib.timeutil import parse_stored
+from chalicelib.accounts.programs import may_link
+from chalicelib.base.config import now
+from chalicelib.base.observability import count, logger
+from chalicelib.base.timeutil import parse_stored
+from chalicelib.links.destinations import host_is_allowed, host_of
+from chalicelib.storage.models import read_link_and_terms
+from chalicelib.tap import clicks
 
 CACHE_SECONDS = 60.0
 UNKNOWN_CACHE_SECONDS = 5.0  # short: a link created a moment ago must work at once

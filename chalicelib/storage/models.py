@@ -25,7 +25,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.config import region, settings
+from chalicelib.base.config import region, settings
 
 
 class _TableName:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Mapping, NamedTuple
 
-from chalicelib.errors import InvalidInput
+from chalicelib.base.errors import InvalidInput
 
 
 @lru_cache(maxsize=None)

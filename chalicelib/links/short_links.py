@@ -11,16 +11,16 @@ from typing import Any, Mapping, Optional
 
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from chalicelib import validation
-from chalicelib.brands import find_brand, load_brand
-from chalicelib.config import now, settings
-from chalicelib.destinations import validate_destination
-from chalicelib.errors import Conflict, InvalidInput, NotFound
-from chalicelib.ids import random_code
-from chalicelib.models import Link, condition_failed
-from chalicelib.pagination import key_attributes, paginate
-from chalicelib.programs import ensure_may_link
-from chalicelib.timeutil import epoch_ms, format_timestamp, parse_timestamp
+from chalicelib.accounts.brands import find_brand, load_brand
+from chalicelib.accounts.programs import ensure_may_link
+from chalicelib.base import validation
+from chalicelib.base.config import now, settings
+from chalicelib.base.errors import Conflict, InvalidInput, NotFound
+from chalicelib.base.ids import random_code
+from chalicelib.base.timeutil import epoch_ms, format_timestamp, parse_timestamp
+from chalicelib.links.destinations import validate_destination
+from chalicelib.storage.models import Link, condition_failed
+from chalicelib.storage.pagination import key_attributes, paginate
 
 RANDOM_CODE_LENGTH = 8
 _ALIAS = re.compile(r"[A-Za-z0-9_-]{3,40}")

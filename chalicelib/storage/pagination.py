@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, Sequence
 
-from chalicelib.config import app_secret
-from chalicelib.errors import InvalidInput
+from chalicelib.base.config import app_secret
+from chalicelib.base.errors import InvalidInput
 
 
 @dataclass
