@@ -8,21 +8,17 @@ from chalice import Chalice
 
 from chalicelib.accounts import brands, creators, me, programs
 from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
-from chalicelib.links import short_links as links
+from chalicelib.background import CLICK_SPOOL, Background, QueueSource, process_batch
+from chalicelib.links import short_links
 from chalicelib.money import conversions
-from chalicelib.tap import clicks, redirect
-from chalicelib.web.api import (
-    Api,
-    binary_response,
-    json_response,
-    observe_request,
-    prepare_request,
-    short_link_response,
-)
+from chalicelib.tap import redirect, spool
+from chalicelib.web.api import Api, observe_request, prepare_request
 from chalicelib.web.rate_limits import LINK_CREATIONS_PER_MINUTE
+from chalicelib.web.responses import binary_response, json_response, short_link_response
 
 app = Chalice(app_name="affilink")
 api = Api(app)
+background = Background(app)
 app.register_middleware(prepare_request, "http")
 app.register_middleware(observe_request, "http")
 
@@ -39,7 +35,7 @@ def health():
 @app.route("/openapi.json", methods=["GET"])
 @api.public
 def openapi_document():
-    from chalicelib.web.openapi import openapi_document
+    from chalicelib.web.openapi import openapi_document  # YAML: only this route pays for it
 
     return json_response(openapi_document())
 
@@ -131,35 +127,36 @@ def set_creator_standing(caller, creator_id):
 @app.route("/links", methods=["POST"])
 @api.allow(CREATOR, rate_limit=("create-link", LINK_CREATIONS_PER_MINUTE))
 def create_link(caller):
-    return json_response(links.create_link(caller.id, api.body()), 201)
+    return json_response(short_links.create_link(caller.id, api.body()), 201)
 
 
 @app.route("/links", methods=["GET"])
 @api.allow(CREATOR)
 def list_links(caller):
-    return json_response(links.list_links(caller.id, **api.page_args()))
+    return json_response(short_links.list_links(caller.id, **api.page_args()))
 
 
 @app.route("/links/{code}", methods=["GET"])
 @api.allow(CREATOR)
 def get_link(caller, code):
-    return json_response(links.get_link(caller.id, code))
+    return json_response(short_links.get_link(caller.id, code))
 
 
 @app.route("/links/{code}", methods=["PATCH"])
 @api.allow(CREATOR)
 def update_link(caller, code):
-    return json_response(links.update_link(caller.id, code, api.body()))
+    return json_response(short_links.update_link(caller.id, code, api.body()))
 
 
 @app.route("/links/{code}/qr", methods=["GET"])
 @api.allow(CREATOR)
 def link_qr_code(caller, code):
-    from chalicelib.links import qr_codes as qrcodes
+    from chalicelib.links import qr_codes  # segno: only this route pays for it
 
-    image = qrcodes.link_qr_code(
-        caller.id, code, image_format=api.query("format"), accept=api.request.headers.get("accept")
-    )
+    image_format = qr_codes.image_format(api.query("format"))
+    if image_format == "png":
+        api.require_accept("image/png")  # API Gateway sends binary bodies only to clients that ask
+    image = qr_codes.link_qr_code(caller.id, code, image_format=image_format)
     return binary_response(image.body, image.content_type)
 
 
@@ -181,11 +178,10 @@ def follow_short_link(code):
     return short_link_response(outcome)
 
 
-@app.lambda_function(name="drain_click_spool")
+@background.entry_point("drain_click_spool", QueueSource(CLICK_SPOOL, batch_size=10))
 def drain_click_spool(event, context):
     """SQS -> clicks table, for clicks whose first write failed (exactly once)."""
-    failed = clicks.write_spooled_clicks(event.get("Records", []))
-    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failed]}
+    return process_batch(event, context, lambda record: spool.write_spooled_click(record.body), "SQS")
 
 
 # --- conversions ------------------------------------------------------------------

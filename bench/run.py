@@ -46,12 +46,12 @@ def bench_redirect_in_process(taps: int = 2000) -> None:
     from chalicelib.accounts import brands, creators
     from chalicelib.base import config
     from chalicelib.links import short_links as links
-    from chalicelib.storage import models
+    from chalicelib.storage import schema
     from chalicelib.tap import redirect
 
     config.reset()
     with mock_aws():
-        models.create_tables()
+        schema.create_tables()
         brand = brands.create_brand({"name": "Bench", "allowed_domains": ["shop.example.com"],
                                      "commission": {"type": "percent", "rate_bps": 1000}})
         creator = creators.create_creator({"handle": "bench"})

@@ -24,7 +24,6 @@ FAKE_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
-SPOOL_QUEUE_NAME = "affilink-click-spool"
 
 
 class _QuietRequestHandler:
@@ -67,30 +66,27 @@ def _prepare_environment(port: int) -> object:
     return moto_server
 
 
-def _create_queue(sqs_endpoint: str, region: str) -> str:
+def _create_queues(background, sqs_endpoint: str, region: str) -> None:
+    """Each queue a background entry point reads, created when missing; its URL
+    set in the variable the app reads it from (unless already set)."""
     import boto3
 
-    sqs = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name=region)
-    return sqs.create_queue(QueueName=SPOOL_QUEUE_NAME)["QueueUrl"]
-
-
-def _start_workers(app, endpoint: str, region: str) -> list:
-    """One worker per handler the app declares for the background (if any yet)."""
     from chalicelib.base.config import settings
-    from local.workers import QueueDrain, StreamPump, Worker
 
-    workers = []
-    handlers = {function.name: function.func for function in app.pure_lambda_functions}
-    # The stream consumers are wired here as soon as the app declares them (the stats issue).
-    for table, name in (("clicks", "aggregate_click_stats"), ("conversions", "aggregate_conversion_stats")):
-        if name in handlers:
-            pump = StreamPump(settings().table_name(table), handlers[name], endpoint, region)
-            workers.append(Worker(f"stream:{table}", pump.step))
-    if "drain_click_spool" in handlers and settings().click_spool_queue_url:
-        drain = QueueDrain(
-            settings().click_spool_queue_url, handlers["drain_click_spool"], os.environ["AWS_ENDPOINT_URL_SQS"], region
-        )
-        workers.append(Worker("spool", drain.step))
+    sqs = boto3.client("sqs", endpoint_url=sqs_endpoint, region_name=region)
+    for queue in background.queues():
+        url = sqs.create_queue(QueueName=f"{settings().table_prefix}{queue.name}")["QueueUrl"]
+        os.environ.setdefault(queue.url_variable, url)
+
+
+def _start_workers(background, endpoint: str, region: str) -> list:
+    """One worker per background entry point of the app, from its registry."""
+    from local.workers import worker_for
+
+    workers = [
+        worker_for(entry, dynamodb_endpoint=endpoint, sqs_endpoint=os.environ["AWS_ENDPOINT_URL_SQS"], region=region)
+        for entry in background.entry_points
+    ]
     for worker in workers:
         worker.start()
     return workers
@@ -123,20 +119,21 @@ def main() -> int:
     moto_server = _prepare_environment(port)
     endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     region = os.environ["AWS_REGION"]
-    os.environ.setdefault("AFFILINK_CLICK_SPOOL_URL", _create_queue(os.environ["AWS_ENDPOINT_URL_SQS"], region))
 
     from chalice.config import Config
     from chalice.local import create_local_server
 
-    from app import app
+    from app import app, background
     from chalicelib.base import config
-    from chalicelib.storage import models
+    from chalicelib.storage import schema
     from local.seed import seed_demo
 
     config.reset()
-    models.create_tables()
+    _create_queues(background, os.environ["AWS_ENDPOINT_URL_SQS"], region)
+    config.reset()
+    schema.create_tables()
     demo = seed_demo()
-    workers = _start_workers(app, endpoint, region)
+    workers = _start_workers(background, endpoint, region)
 
     chalice_config = Config.create(chalice_stage="dev", app_name="affilink")
     server = create_local_server(app, chalice_config, "127.0.0.1", port)

@@ -12,7 +12,8 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.accounts import brands, creators
 from chalicelib.links import short_links as links
-from chalicelib.storage.models import HandleClaim, Link
+from chalicelib.storage.accounts import HandleClaim
+from chalicelib.storage.links import Link
 
 DEMO_HANDLE = "demo.creator"
 DEMO_ALIAS = "demo"

@@ -1,10 +1,11 @@
 """Background workers that stand in for what AWS runs behind the API: the
-DynamoDB Streams -> Lambda event source mappings (stats aggregation) and the
-SQS -> Lambda trigger of the click spool. moto never invokes Lambda itself.
+SQS -> Lambda trigger of a queue (the click spool) and the DynamoDB Streams ->
+Lambda event source mappings. moto never invokes Lambda itself.
 
 Each worker is a thread that polls and hands the same event shape Lambda would
 to the same handler function the Lambda runs, so the local run exercises the
-real code paths.
+real code paths. `worker_for` builds the worker of one entry point of the
+app's registry (`chalicelib/background.py`), with the batch settings declared there.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Callable, Optional
 
 from botocore.config import Config
 
+from chalicelib.background import EntryPoint, QueueSource, StreamSource
 from chalicelib.base.observability import logger
 
 Handler = Callable[[dict, object], object]
@@ -113,16 +115,17 @@ class QueueDrain:
     """Receives messages from an SQS queue and feeds them to `handler(event,
     context)` in Lambda's SQS event shape; deletes what the handler accepted."""
 
-    def __init__(self, queue_url: str, handler: Handler, endpoint_url: str, region: str):
+    def __init__(self, queue_url: str, handler: Handler, endpoint_url: str, region: str, batch_size: int = 10):
         import boto3
 
         self.queue_url = queue_url
         self.handler = handler
+        self.batch_size = min(batch_size, 10)  # SQS hands out at most 10 messages a call
         self._sqs = boto3.client("sqs", endpoint_url=endpoint_url, region_name=region)
 
     def step(self) -> None:
         messages = self._sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=0
         ).get("Messages", [])
         if not messages:
             return
@@ -137,3 +140,20 @@ class QueueDrain:
         for record in records:
             if record["messageId"] not in failed:
                 self._sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"])
+
+
+def worker_for(entry: EntryPoint, *, dynamodb_endpoint: str, sqs_endpoint: str, region: str) -> Worker:
+    """The worker that feeds `entry.handler` from its declared source."""
+    import os
+
+    source = entry.source
+    if isinstance(source, QueueSource):
+        queue_url = os.environ[source.queue.url_variable]
+        drain = QueueDrain(queue_url, entry.handler, sqs_endpoint, region, batch_size=source.batch_size)
+        return Worker(entry.name, drain.step)
+    if isinstance(source, StreamSource):
+        pump = StreamPump(
+            source.table.Meta.table_name, entry.handler, dynamodb_endpoint, region, batch_size=source.batch_size
+        )
+        return Worker(entry.name, pump.step)
+    raise ValueError(f"the local run has no worker for {type(source).__name__} (entry point {entry.name})")

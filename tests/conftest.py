@@ -61,15 +61,15 @@ def aws():
     """A fresh, empty moto account with every Affilink table created."""
     from moto import mock_aws
 
-    from chalicelib.base import config
-    from chalicelib.storage import models
+    from chalicelib.base import clock, config
+    from chalicelib.storage import schema
 
     _serialize_moto_writes()
     config.reset()
     with mock_aws():
-        models.create_tables()
+        schema.create_tables()
         yield
-    config.set_clock(None)
+    clock.set_clock(None)
     config.reset()
 
 

@@ -1,2 +1,2 @@
-"""Brands, creators, their programs (memberships), API keys and who is calling.
-It may import `money` (a brand's commission rule), `links.domains`, `storage` and `base`."""
+"""Brands (and their allowed domains), creators, programs (memberships), API keys and who is calling.
+It may import `storage` and `base` only: links, the tap and money build on it."""

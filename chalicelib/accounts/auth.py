@@ -9,17 +9,16 @@ import secrets
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from pynamodb.exceptions import DoesNotExist
-
-from chalicelib.base.config import admin_key, now
+from chalicelib.base.clock import now
+from chalicelib.base.config import admin_key
 from chalicelib.base.errors import Forbidden, Unauthorized
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage.models import ApiKey, transaction
+from chalicelib.storage.accounts import ApiKey
+from chalicelib.storage.dynamodb import get_or_none, transaction
 
 ADMIN = "admin"
 BRAND = "brand"
 CREATOR = "creator"
-ROLES = (ADMIN, BRAND, CREATOR)
 
 
 @dataclass(frozen=True)
@@ -57,10 +56,9 @@ def authenticate(authorization: Optional[str]) -> Caller:
         return Caller(ADMIN)
     if len(token) > 200:
         raise Unauthorized("unknown API key")
-    try:
-        item = ApiKey.get(hash_key(token), consistent_read=True)
-    except DoesNotExist:
-        raise Unauthorized("unknown API key") from None
+    item = get_or_none(ApiKey, hash_key(token), consistent=True)
+    if item is None:
+        raise Unauthorized("unknown API key")
     return Caller(item.role, item.owner_id)
 
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any, Mapping, Optional
-
-from pynamodb.exceptions import DoesNotExist
+from typing import Any, Callable, Mapping, Optional
 
 from chalicelib.accounts import auth
+from chalicelib.accounts.allowed_domains import normalize_allowed_domains
 from chalicelib.base import validation
-from chalicelib.base.config import now
+from chalicelib.base.clock import now
 from chalicelib.base.errors import InvalidInput, NotFound
 from chalicelib.base.ids import new_id
+from chalicelib.base.money import CommissionRule
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.links.domains import normalize_allowed_domains
-from chalicelib.money.commission import normalize_currency
-from chalicelib.storage.models import Brand, CommissionRule, transaction
+from chalicelib.storage import keys
+from chalicelib.storage.accounts import BRAND_PUBLIC_FIELDS, Brand
+from chalicelib.storage.dynamodb import get_or_none, transaction
 from chalicelib.storage.pagination import Page, key_attributes, paginate
 
 EDITABLE_FIELDS = (
@@ -29,41 +29,19 @@ EDITABLE_FIELDS = (
     "program",
 )
 PROGRAMS = ("open", "invite")
+CATALOGUE_FIELDS = ("brand_id", "name", "allowed_domains", "commission", "attribution_window_days", "program")
+"""What a creator needs to decide whether to promote a brand (the contract's `GET /brands`)."""
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=24)
 
 
-def parse_commission(value: object) -> CommissionRule:
-    if not isinstance(value, dict):
-        raise InvalidInput(
-            'commission must be {"type": "percent", "rate_bps": …} '
-            'or {"type": "flat", "amount": …, "currency": …}'
-        )
-    kind = value.get("type")
-    if kind == "percent":
-        validation.reject_unknown_fields(value, ("type", "rate_bps"))
-        rate = validation.integer(value, "rate_bps", minimum=1, maximum=10_000)
-        return CommissionRule(type="percent", rate_bps=rate)
-    if kind == "flat":
-        validation.reject_unknown_fields(value, ("type", "amount", "currency"))
-        amount = validation.integer(value, "amount", minimum=1)
-        currency = normalize_currency(value.get("currency"), "commission.currency")
-        return CommissionRule(type="flat", amount=amount, currency=currency)
-    raise InvalidInput('commission.type must be "percent" or "flat"')
-
-
-def commission_view(rule: CommissionRule) -> dict:
-    if rule.type == "percent":
-        return {"type": "percent", "rate_bps": int(rule.rate_bps)}
-    return {"type": "flat", "amount": int(rule.amount), "currency": rule.currency}
-
-
-def _terms(body: Mapping[str, Any], *, partial: bool) -> dict:
+def _terms(body: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     """The validated subset of brand terms present in `body`."""
-    terms: dict = {}
+    terms: dict[str, Any] = {}
     if not partial or "name" in body:
-        terms["name"] = validation.string(body, "name", max_length=100)
-        if not terms["name"].strip() or not terms["name"].isprintable():
+        name = validation.string(body, "name", max_length=100)
+        if name is None or not name.strip() or not name.isprintable():
             raise InvalidInput("name must be printable text, not blank")
+        terms["name"] = name
     if not partial or "allowed_domains" in body:
         if "allowed_domains" not in body:
             raise InvalidInput("allowed_domains is required")
@@ -71,7 +49,7 @@ def _terms(body: Mapping[str, Any], *, partial: bool) -> dict:
     if not partial or "commission" in body:
         if "commission" not in body:
             raise InvalidInput("commission is required")
-        terms["commission"] = parse_commission(body["commission"])
+        terms["commission"] = CommissionRule.from_request(body["commission"])
     if not partial or "attribution_window_days" in body:
         terms["attribution_window_days"] = validation.integer(
             body, "attribution_window_days", minimum=1, maximum=90, required=partial, default=30
@@ -87,25 +65,20 @@ def _terms(body: Mapping[str, Any], *, partial: bool) -> dict:
     return terms
 
 
-def brand_view(brand: Brand) -> dict:
+def _plain(value: Any) -> Any:
+    if isinstance(value, CommissionRule):
+        return value.view()
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def brand_view(brand: Brand) -> dict[str, Any]:
     """A brand as anyone allowed to see it sees it: never a key or a secret."""
-    return {
-        "brand_id": brand.brand_id,
-        "name": brand.name,
-        "allowed_domains": list(brand.allowed_domains),
-        "commission": commission_view(brand.commission),
-        "attribution_window_days": int(brand.attribution_window_days),
-        "hold_days": int(brand.hold_days),
-        "program": brand.program,
-        "created_at": brand.created_at,
-        "updated_at": brand.updated_at,
-    }
+    return {"brand_id": brand.brand_id, **{field: _plain(getattr(brand, field)) for field in BRAND_PUBLIC_FIELDS}}
 
 
-CATALOGUE_FIELDS = ("brand_id", "name", "allowed_domains", "commission", "attribution_window_days", "program")
-
-
-def catalogue_view(brand: Brand) -> dict:
+def catalogue_view(brand: Brand) -> dict[str, Any]:
     """What a creator needs to decide whether to promote a brand."""
     view = brand_view(brand)
     return {field: view[field] for field in CATALOGUE_FIELDS}
@@ -115,7 +88,7 @@ def _new_webhook_secret() -> str:
     return f"whsec_{secrets.token_urlsafe(32)}"
 
 
-def create_brand(body: Mapping[str, Any]) -> dict:
+def create_brand(body: Mapping[str, Any]) -> dict[str, Any]:
     validation.reject_unknown_fields(body, EDITABLE_FIELDS)
     terms = _terms(body, partial=False)
     created_at = format_timestamp(now())
@@ -135,29 +108,27 @@ def create_brand(body: Mapping[str, Any]) -> dict:
     return {**brand_view(brand), "api_key": api_key, "webhook_secret": webhook_secret}
 
 
-def load_brand(brand_id: str, *, consistent: bool = False) -> Brand:
-    try:
-        return Brand.get(brand_id, consistent_read=consistent)
-    except DoesNotExist:
-        raise NotFound(f"brand {brand_id} not found") from None
-
-
-def find_brand(brand_id: str, *, consistent: bool = False) -> Optional[Brand]:
+def find_brand(brand_id: Optional[str], *, consistent: bool = False) -> Optional[Brand]:
     """The brand, or None; an id no brand can have (empty, over-long) is never looked up,
     since DynamoDB would answer such a key with an error of its own."""
     if not brand_id or len(brand_id) > validation.MAX_ID_LENGTH:
         return None
-    try:
-        return Brand.get(brand_id, consistent_read=consistent)
-    except DoesNotExist:
-        return None
+    return get_or_none(Brand, brand_id, consistent=consistent)
 
 
-def get_brand(brand_id: str) -> dict:
+def load_brand(brand_id: str, *, consistent: bool = False) -> Brand:
+    """The brand, or `NotFound`."""
+    brand = find_brand(brand_id, consistent=consistent)
+    if brand is None:
+        raise NotFound(f"brand {brand_id} not found")
+    return brand
+
+
+def get_brand(brand_id: str) -> dict[str, Any]:
     return brand_view(load_brand(brand_id))
 
 
-def update_brand(brand_id: str, body: Mapping[str, Any]) -> dict:
+def update_brand(brand_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
     validation.reject_unknown_fields(body, EDITABLE_FIELDS)
     terms = _terms(body, partial=True)
     if not terms:
@@ -169,13 +140,13 @@ def update_brand(brand_id: str, body: Mapping[str, Any]) -> dict:
     return brand_view(brand)
 
 
-def rotate_api_key(brand_id: str) -> dict:
+def rotate_api_key(brand_id: str) -> dict[str, str]:
     brand = load_brand(brand_id, consistent=True)
     new_key = auth.replace_key(brand, Brand, auth.BRAND, brand.brand_id)
     return {"api_key": new_key}
 
 
-def rotate_webhook_secret(brand_id: str) -> dict:
+def rotate_webhook_secret(brand_id: str) -> dict[str, str]:
     brand = load_brand(brand_id, consistent=True)
     secret = _new_webhook_secret()
     moment = now()
@@ -191,17 +162,19 @@ def rotate_webhook_secret(brand_id: str) -> dict:
     return {"webhook_secret": secret}
 
 
-def catalogue_page(*, scope: str, limit: int, cursor: Optional[str], keep=lambda brand: True) -> Page:
+def catalogue_page(
+    *, scope: str, limit: int, cursor: Optional[str], keep: Callable[[Brand], bool] = lambda brand: True
+) -> Page:
     """Brands in id order, from the catalogue index (public fields only)."""
     return paginate(
         scope=scope,
         cursor=cursor,
         limit=limit,
-        query=lambda start: Brand.catalogue_index.query("brands", last_evaluated_key=start),
+        query=lambda start: Brand.catalogue_index.query(keys.CATALOGUE, last_evaluated_key=start),
         key_attributes=key_attributes(Brand, Brand.catalogue_index),
         keep=keep,
     )
 
 
-def list_all_brands(*, limit: int, cursor: Optional[str]) -> dict:
+def list_all_brands(*, limit: int, cursor: Optional[str]) -> dict[str, Any]:
     return catalogue_page(scope="brands:all", limit=limit, cursor=cursor).body(brand_view)

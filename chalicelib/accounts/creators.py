@@ -4,27 +4,28 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.accounts import auth
 from chalicelib.base import validation
-from chalicelib.base.config import now
+from chalicelib.base.clock import now
 from chalicelib.base.errors import Conflict, InvalidInput, NotFound
 from chalicelib.base.ids import new_id
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage.models import Creator, HandleClaim, condition_failed, transaction
+from chalicelib.storage.accounts import Creator, HandleClaim
+from chalicelib.storage.dynamodb import condition_failed, get_or_none, transaction
 
 _HANDLE = re.compile(r"[a-z0-9_.]{2,32}")
 
 
-def creator_view(creator: Creator) -> dict:
+def creator_view(creator: Creator) -> dict[str, Any]:
     return {"creator_id": creator.creator_id, "handle": creator.handle, "created_at": creator.created_at}
 
 
-def create_creator(body: Mapping[str, Any]) -> dict:
+def create_creator(body: Mapping[str, Any]) -> dict[str, Any]:
     validation.reject_unknown_fields(body, ("handle",))
     handle = validation.string(body, "handle", min_length=2, max_length=32)
-    if not _HANDLE.fullmatch(handle):
+    if handle is None or not _HANDLE.fullmatch(handle):
         raise InvalidInput("handle must be 2 to 32 characters of a-z, 0-9, _ and .")
     created_at = format_timestamp(now())
     api_key = auth.mint_key(auth.CREATOR)
@@ -45,16 +46,17 @@ def create_creator(body: Mapping[str, Any]) -> dict:
 
 
 def load_creator(creator_id: str, *, consistent: bool = False) -> Creator:
-    try:
-        return Creator.get(creator_id, consistent_read=consistent)
-    except DoesNotExist:
-        raise NotFound(f"creator {creator_id} not found") from None
+    """The creator, or `NotFound`."""
+    creator = get_or_none(Creator, creator_id, consistent=consistent)
+    if creator is None:
+        raise NotFound(f"creator {creator_id} not found")
+    return creator
 
 
-def get_creator(creator_id: str) -> dict:
+def get_creator(creator_id: str) -> dict[str, Any]:
     return creator_view(load_creator(creator_id))
 
 
-def rotate_api_key(creator_id: str) -> dict:
+def rotate_api_key(creator_id: str) -> dict[str, str]:
     creator = load_creator(creator_id, consistent=True)
     return {"api_key": auth.replace_key(creator, Creator, auth.CREATOR, creator.creator_id)}

@@ -8,46 +8,43 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from pynamodb.exceptions import DoesNotExist
-
 from chalicelib.accounts.brands import catalogue_page, catalogue_view
 from chalicelib.accounts.creators import load_creator
 from chalicelib.base import validation
-from chalicelib.base.config import now
+from chalicelib.base.clock import now
 from chalicelib.base.errors import Forbidden
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage.models import Brand, Membership
+from chalicelib.storage.accounts import Brand, Membership, membership_status
 
 STATUSES = ("approved", "blocked")
+BLOCKED = "blocked"
 
 
 def may_link(program: str, membership_status: Optional[str]) -> bool:
-    if membership_status == "blocked":
+    if membership_status == BLOCKED:
         return False
     if program == "invite":
         return membership_status == "approved"
     return True
 
 
-def membership_status(brand_id: str, creator_id: str) -> Optional[str]:
-    try:
-        return Membership.get(brand_id, creator_id).status
-    except DoesNotExist:
-        return None
+def is_blocked(brand_id: str, creator_id: str) -> bool:
+    """The brand blocked this creator (their clicks earn nothing from it)."""
+    return membership_status(brand_id, creator_id) == BLOCKED
 
 
 def ensure_may_link(brand: Brand, creator_id: str) -> None:
     status = membership_status(brand.brand_id, creator_id)
     if not may_link(brand.program, status):
-        if status == "blocked":
+        if status == BLOCKED:
             raise Forbidden("this brand has blocked you")
         raise Forbidden("this brand's program is by invitation and has not approved you")
 
 
-def set_membership(brand_id: str, creator_id: str, body: Mapping[str, Any]) -> dict:
+def set_membership(brand_id: str, creator_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
     validation.reject_unknown_fields(body, ("status",))
     status = validation.choice(body, "status", STATUSES)
-    load_creator(creator_id)  # a 404 for a creator that does not exist
+    load_creator(creator_id)  # NotFound for a creator that does not exist
     membership = Membership(
         brand_id, creator_id, status=status, updated_at=format_timestamp(now())
     )
@@ -64,7 +61,7 @@ def memberships_of_creator(creator_id: str) -> dict[str, str]:
     return {m.brand_id: m.status for m in Membership.by_creator.query(creator_id)}
 
 
-def catalogue_for_creator(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict:
+def catalogue_for_creator(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict[str, Any]:
     statuses = memberships_of_creator(creator_id)
     page = catalogue_page(
         scope=f"brands:creator:{creator_id}",

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Optional
 
 DEFAULT_CLICK_RETENTION_DAYS = 120
+CLICK_SPOOL_URL_VARIABLE = "AFFILINK_CLICK_SPOOL_URL"
 # Clicks must outlive the longest attribution window (90 days), or sales lose their click.
 MIN_CLICK_RETENTION_DAYS = 91
 
@@ -29,6 +29,7 @@ class Settings:
     secret_parameter: Optional[str]
     click_retention_days: int
     click_spool_queue_url: Optional[str]
+    metrics_namespace: str
 
     def table_name(self, concept: str) -> str:
         return f"{self.table_prefix}{concept}"
@@ -63,7 +64,8 @@ def settings() -> Settings:
         click_retention_days=_retention_days(
             env.get("AFFILINK_CLICK_RETENTION_DAYS", str(DEFAULT_CLICK_RETENTION_DAYS))
         ),
-        click_spool_queue_url=env.get("AFFILINK_CLICK_SPOOL_URL") or None,
+        click_spool_queue_url=env.get(CLICK_SPOOL_URL_VARIABLE) or None,
+        metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "Affilink",
     )
 
 
@@ -96,24 +98,3 @@ def app_secret() -> str:
     """The secret behind cursor signatures and the daily visitor salt."""
     s = settings()
     return _secret_value(s.secret_env, s.secret_parameter, "AFFILINK_SECRET")
-
-
-# The clock is injectable so the monthly close and the daily salt can be tested
-# without patching the standard library.
-Clock = Callable[[], datetime]
-
-
-def _system_clock() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-_clock: Clock = _system_clock
-
-
-def now() -> datetime:
-    return _clock()
-
-
-def set_clock(clock: Optional[Clock]) -> None:
-    global _clock
-    _clock = clock or _system_clock

@@ -1,11 +1,13 @@
-"""Domain errors. Each carries the HTTP status the API answers with; the
-translation to a response happens in one place (`chalicelib/web.py`)."""
+"""What went wrong, in the language of the domain. These are plain exceptions:
+they say what happened, not which HTTP status answers it. The web layer maps
+them to status codes in one table (`chalicelib/web/errors.py`), so that a
+caller other than the JSON API (a shop integration, a scheduled job) can
+answer the same outcome its own way."""
 from __future__ import annotations
 
 
 class DomainError(Exception):
-    status = 400
-    code = "BadRequest"
+    """A request the domain refuses; `message` says why, for the caller."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -13,48 +15,27 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    status = 400
-    code = "BadRequest"
+    """The input is malformed or breaks a rule; nothing was written."""
 
 
 class Unauthorized(DomainError):
-    status = 401
-    code = "Unauthorized"
+    """The caller could not be identified: no key, an unknown key, a bad signature."""
 
 
 class Forbidden(DomainError):
-    status = 403
-    code = "Forbidden"
+    """The caller is known but may not do this."""
 
 
 class NotFound(DomainError):
-    status = 404
-    code = "NotFound"
-
-
-class NotAcceptable(DomainError):
-    status = 406
-    code = "NotAcceptable"
+    """No such thing, or one that belongs to another tenant."""
 
 
 class Conflict(DomainError):
-    status = 409
-    code = "Conflict"
-
-
-class Gone(DomainError):
-    status = 410
-    code = "Gone"
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-    code = "PayloadTooLarge"
+    """It clashes with what is stored: a taken alias or handle, an order reported differently."""
 
 
 class TooManyRequests(DomainError):
-    status = 429
-    code = "TooManyRequests"
+    """The caller is over a rate limit; `retry_after` seconds until it may try again."""
 
     def __init__(self, message: str, retry_after: int):
         super().__init__(message)

@@ -1,22 +1,16 @@
-"""Plain checks for request bodies and query parameters. Every failure is an
-`InvalidInput` that names the field; nothing here touches storage."""
+"""Plain checks for JSON bodies and their fields, shared by every capability.
+Every failure is an `InvalidInput` that names the field; nothing here touches storage."""
 from __future__ import annotations
 
 import json
 import re
 from typing import Any, Iterable, Mapping, Optional
 
-from chalicelib.base.errors import InvalidInput, PayloadTooLarge
+from chalicelib.base.errors import InvalidInput
 
-MAX_BODY_BYTES = 65_536
 MAX_SAFE_INTEGER = 9_007_199_254_740_991
 MAX_ID_LENGTH = 128  # order, refund and click ids (the contract), and every id we mint is shorter
 _MISSING = object()
-
-
-def check_body_size(raw: Optional[bytes]) -> None:
-    if raw is not None and len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"request body is over {MAX_BODY_BYTES} bytes")
 
 
 def _reject_constant(name: str) -> None:
@@ -100,6 +94,14 @@ def string(
     return value
 
 
+def required_string(body: Mapping[str, Any], field: str, *, min_length: int = 1, max_length: int) -> str:
+    """`string` of a field that must be there."""
+    value = string(body, field, min_length=min_length, max_length=max_length)
+    if value is None:
+        raise InvalidInput(f"{field} is required")
+    return value
+
+
 def integer(
     body: Mapping[str, Any],
     field: str,
@@ -118,6 +120,16 @@ def integer(
         raise InvalidInput(f"{field} must be an integer")
     if not minimum <= value <= maximum:
         raise InvalidInput(f"{field} must be between {minimum} and {maximum}")
+    return value
+
+
+def required_integer(
+    body: Mapping[str, Any], field: str, *, minimum: int = 0, maximum: int = MAX_SAFE_INTEGER
+) -> int:
+    """`integer` of a field that must be there."""
+    value = integer(body, field, minimum=minimum, maximum=maximum)
+    if value is None:
+        raise InvalidInput(f"{field} is required")
     return value
 
 
@@ -141,10 +153,3 @@ def choice(body: Mapping[str, Any], field: str, options: Iterable[str], *, defau
         raise InvalidInput(f"{field} must be one of: {', '.join(options)}")
     return value
 
-
-def page_limit(raw: Optional[str], default: int = 50) -> int:
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100:
-        raise InvalidInput("limit must be an integer from 1 to 100")
-    return int(raw)

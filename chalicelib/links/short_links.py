@@ -9,17 +9,20 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from chalicelib.accounts.brands import find_brand, load_brand
 from chalicelib.accounts.programs import ensure_may_link
 from chalicelib.base import validation
-from chalicelib.base.config import now, settings
+from chalicelib.base.clock import now
+from chalicelib.base.config import settings
 from chalicelib.base.errors import Conflict, InvalidInput, NotFound
 from chalicelib.base.ids import random_code
-from chalicelib.base.timeutil import epoch_ms, format_timestamp, parse_timestamp
+from chalicelib.base.timeutil import format_timestamp, parse_timestamp
 from chalicelib.links.destinations import validate_destination
-from chalicelib.storage.models import Link, condition_failed
+from chalicelib.storage import keys
+from chalicelib.storage.dynamodb import condition_failed, get_or_none
+from chalicelib.storage.links import Link
 from chalicelib.storage.pagination import key_attributes, paginate
 
 RANDOM_CODE_LENGTH = 8
@@ -103,7 +106,7 @@ def create_link(creator_id: str, body: Mapping[str, Any]) -> dict:
             expires_at=expires_at,
             disabled=False,
             created_at=format_timestamp(created),
-            listing_key=f"{epoch_ms(created):013d}#{code}",
+            listing_key=keys.listing_key(created, code),
         )
         try:
             link.save(condition=Link.code.does_not_exist())
@@ -125,11 +128,8 @@ def _random_code() -> str:
 
 def own_link(creator_id: str, code: str) -> Link:
     """The caller's link, or 404 (another creator's link is as good as unknown)."""
-    try:
-        link = Link.get(code)
-    except DoesNotExist:
-        raise NotFound(f"link {code} not found") from None
-    if link.creator_id != creator_id:
+    link = get_or_none(Link, code)
+    if link is None or link.creator_id != creator_id:
         raise NotFound(f"link {code} not found")
     return link
 

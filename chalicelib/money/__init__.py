@@ -1,2 +1,2 @@
-"""Sales, refunds, commission rules and arithmetic, currencies, webhook signatures (and next the monthly close).
-It may import `storage` and `base` only, so that `accounts` can use its commission rule."""
+"""Sales, refunds and webhook signatures (next: the monthly close and statements); money values
+themselves (currencies, commission rules, rounding) are in `base.money`. May import accounts, storage, base."""

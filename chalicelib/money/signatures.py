@@ -16,12 +16,12 @@ from datetime import datetime
 from typing import Iterable, Optional
 
 from chalicelib.accounts.brands import find_brand
-from chalicelib.base.config import now
+from chalicelib.base.clock import now
 from chalicelib.base.errors import Unauthorized
 from chalicelib.base.observability import logger
 from chalicelib.base.timeutil import parse_stored
 from chalicelib.base.validation import MAX_ID_LENGTH
-from chalicelib.storage.models import Brand
+from chalicelib.storage.accounts import Brand
 
 HEADER = "Affilink-Signature"
 TOLERANCE_SECONDS = 300
@@ -33,10 +33,6 @@ def sign(secret: str, timestamp: int, raw_body: bytes) -> str:
     """The `v1` value for `raw_body` sent at `timestamp` (unix seconds)."""
     message = str(timestamp).encode("ascii") + b"." + raw_body
     return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-
-
-def signature_header(secret: str, timestamp: int, raw_body: bytes) -> str:
-    return f"t={timestamp},v1={sign(secret, timestamp, raw_body)}"
 
 
 def parse_header(header: Optional[str]) -> tuple[int, list[str]]:

@@ -1,2 +1,2 @@
 """The tap: the redirect, click records, user agents, visitor hashes and the click spool.
-It may import `links`, `accounts`, `storage` and `base`; keep its imports light (every cold start pays them)."""
+It may import `accounts`, `storage` and `base`; keep its imports light (every cold start pays them)."""

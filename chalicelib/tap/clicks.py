@@ -1,34 +1,27 @@
-"""Recording a tap: build the click record, write it once, never lose it.
+"""Recording a tap: build the click record and write it once.
 
 The write gets one short attempt (no botocore retries, sub-second timeouts):
 the visitor is redirected whatever happens. If it fails, the click goes to
-the spool (an SQS queue) and `write_spooled_clicks` writes it later, exactly
-once (a conditional put on the click id). If the spool fails too, the whole
-click is logged as a structured error. A click record never holds an IP.
+the spool (`tap/spool.py`). A click record never holds an IP.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Mapping, Optional
+from typing import Optional
 from urllib.parse import urlsplit
-
-import botocore.session
-from botocore.config import Config
 
 from chalicelib.base.config import settings
 from chalicelib.base.ids import random_code
-from chalicelib.base.observability import count, logger
+from chalicelib.base.observability import logger
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage.models import Click, condition_failed, put_click_once
-from chalicelib.tap import user_agents as useragents
+from chalicelib.storage.tap import Click, put_click_once
+from chalicelib.tap import spool, user_agents
 from chalicelib.tap.visitors import visitor_hash
 
 CLICK_ID_LENGTH = 22
-MAX_USER_AGENT = useragents.MAX_USER_AGENT
+MAX_USER_AGENT = user_agents.MAX_USER_AGENT
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
@@ -72,7 +65,7 @@ def country(header: Optional[str]) -> str:
 
 def build_click(click_id: str, tap: Tap) -> Click:
     user_agent = (tap.user_agent or "")[:MAX_USER_AGENT]
-    visitor = useragents.classify(user_agent)
+    visitor = user_agents.classify(user_agent)
     return Click(
         click_id,
         code=tap.code,
@@ -92,18 +85,6 @@ def build_click(click_id: str, tap: Tap) -> Click:
     )
 
 
-# --- the fast write and the spool ------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _sqs_client():
-    return botocore.session.get_session().create_client(
-        "sqs",
-        region_name=settings().region,
-        config=Config(connect_timeout=0.5, read_timeout=1.0, retries={"total_max_attempts": 2, "mode": "standard"}),
-    )
-
-
 def record_click(click: Click) -> str:
     """Write the click once; spool it if that fails. Returns where it went."""
     try:
@@ -111,42 +92,4 @@ def record_click(click: Click) -> str:
         return "table"
     except Exception as error:  # throttled, timed out, anything: the visitor must not wait
         logger.warning("click write failed; spooling", click_id=click.click_id, error=type(error).__name__)
-    return _spool(click)
-
-
-def _spool(click: Click) -> str:
-    count("SpooledClicks")
-    try:
-        queue_url = settings().click_spool_queue_url
-        if not queue_url:
-            raise RuntimeError("AFFILINK_CLICK_SPOOL_URL is not configured")
-        _sqs_client().send_message(QueueUrl=queue_url, MessageBody=json.dumps({"click": click.serialize()}))
-        return "spool"
-    except Exception as error:
-        logger.error(
-            "click lost: table and spool both failed",
-            click=click.to_simple_dict(),
-            error=type(error).__name__,
-        )
-        count("LostClicks")
-        return "log"
-
-
-def write_spooled_clicks(records: list[Mapping]) -> list[str]:
-    """Write spooled clicks (SQS records); a click already written is a success.
-
-    Returns the message ids that failed, for SQS partial batch responses."""
-    failed: list[str] = []
-    for record in records:
-        try:
-            item = json.loads(record["body"])["click"]
-            click = Click.from_raw_data(item)
-            try:
-                click.save(condition=Click.click_id.does_not_exist())
-            except Exception as error:
-                if not condition_failed(error):
-                    raise
-        except Exception:
-            logger.exception("spooled click not written yet", message_id=record.get("messageId"))
-            failed.append(record.get("messageId"))
-    return failed
+    return spool.spool_click(click)

@@ -17,11 +17,11 @@ from typing import Callable, Mapping, Optional, Sequence
 from urllib.parse import quote, unquote_plus
 
 from chalicelib.accounts.programs import may_link
-from chalicelib.base.config import now
+from chalicelib.base.clock import now
+from chalicelib.base.hosts import host_is_allowed, host_of
 from chalicelib.base.observability import count, logger
 from chalicelib.base.timeutil import parse_stored
-from chalicelib.links.destinations import host_is_allowed, host_of
-from chalicelib.storage.models import read_link_and_terms
+from chalicelib.storage.tap import read_link_and_terms
 from chalicelib.tap import clicks
 
 CACHE_SECONDS = 60.0

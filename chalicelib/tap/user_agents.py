@@ -49,7 +49,7 @@ CACHE_SIZE = 4096
 """Distinct (truncated) user agents whose verdict is remembered."""
 
 _CHUNK = 25
-"""Crawler patterns per compiled regex (see the timing note at the bottom)."""
+"""Crawler patterns per compiled regex (why 25: `bench/README.md`)."""
 
 DEVICES = ("mobile", "tablet", "desktop", "other")
 BROWSER = "browser"
@@ -208,30 +208,3 @@ def classify(user_agent: str | None) -> Visitor:
     if user_agent is None or not user_agent.strip():
         return _BOT
     return _classify_cached(user_agent[:MAX_USER_AGENT])
-
-
-def cache_info():
-    """The verdict cache's `functools` statistics (`maxsize` is `CACHE_SIZE`)."""
-    return _classify_cached.cache_info()
-
-
-def cache_clear() -> None:
-    """Forget every verdict (the compiled lists stay)."""
-    _classify_cached.cache_clear()
-
-
-"""Timings, measured 2026-11 (CPython 3.11.7, x86_64, 2 vCPU dev container, crawler-user-agents 1.67.0:
-1,504 patterns + 10 extras; min of repeated runs, machine shared so +-30%).
-
-- Import: `python -X importtime -c "import chalicelib.useragents"` gives ~11 ms cumulative on a bare
-  interpreter, nearly all `re`, `dataclasses` (+`inspect`) and `functools`, which the app imports anyway;
-  this module's own share is ~1.6 ms (~1.1 ms compiling the source, no .pyc here; ~0.3 ms the dataclass).
-  With those already loaded: ~1.8 ms. No JSON is read and no crawler regex is compiled at import.
-- First user agent that needs the list: ~19 ms once per process (~3.5 ms importing json/pathlib/
-  importlib.util if nothing has yet, ~3.5 ms reading and parsing the 0.5 MB JSON, ~11 ms compiling).
-- `classify`, uncached (timeit over real user agents): ordinary browser (whole list scanned, no match)
-  ~63 us; bot ~16 us (stops at the first matching chunk); in-app browser (fast path, list untouched) ~4 us.
-  Cached: ~0.1 us.
-- Why sorted chunks of 25: on the same browser user agents one 1,504-way alternation costs ~300-460 us,
-  the package's own unsorted chunks of 25 ~170 us, sorted chunks of 16-64 ~70 us (compile ~11 ms each way).
-"""

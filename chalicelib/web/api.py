@@ -1,63 +1,32 @@
-"""The thin layer between Chalice and the domain: request bodies, auth per
-route, rate limits, and the translation of domain errors into HTTP answers.
-
-Chalice's own error classes set no headers and have no 413, so every error is
-answered here as a `chalice.Response` with `{"Code": ..., "Message": ...}`.
-"""
+"""The thin layer between Chalice and the domain: auth per route, rate limits,
+request bodies and queries, and every domain error answered through
+`web/errors.py`. Two HTTP middlewares: the 413 check (before anything else)
+and one log line per request with its metrics flushed."""
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any, Callable, Optional
 
 from chalice import Chalice, Response
-from chalice.app import CaseInsensitiveMapping
+from chalice.app import CaseInsensitiveMapping, Request
 
 from chalicelib.accounts import auth
-from chalicelib.base import config, validation
-from chalicelib.base.errors import DomainError, NotFound, TooManyRequests
+from chalicelib.base import validation
+from chalicelib.base.clock import now
+from chalicelib.base.errors import DomainError, NotFound
 from chalicelib.base.observability import flush_metrics, logger
-from chalicelib.web import rate_limits as ratelimit
-from chalicelib.web.pages import page
+from chalicelib.web import rate_limits, requests
+from chalicelib.web.errors import error_response, internal_error_response
 
-JSON_HEADERS = {"Content-Type": "application/json"}
-
-
-def json_response(body: Any, status: int = 200, headers: Optional[dict] = None) -> Response:
-    return Response(body=json.dumps(body), status_code=status, headers={**JSON_HEADERS, **(headers or {})})
+View = Callable[..., Response]
 
 
-def error_response(error: DomainError) -> Response:
-    headers = {}
-    if isinstance(error, TooManyRequests):
-        headers["Retry-After"] = str(error.retry_after)
-    return json_response({"Code": error.code, "Message": error.message}, error.status, headers)
-
-
-def binary_response(body: bytes | str, content_type: str) -> Response:
-    return Response(body=body, status_code=200, headers={"Content-Type": content_type})
-
-
-def short_link_response(outcome) -> Response:
-    """A 302 to the destination, or a small HTML page; never cached by browsers."""
-    headers = {"Cache-Control": "no-store"}
-    if outcome.status == 302:
-        return Response(body="", status_code=302, headers={**headers, "Location": outcome.location})
-    return Response(
-        body=page(outcome.status),
-        status_code=outcome.status,
-        headers={**headers, "Content-Type": "text/html; charset=utf-8"},
-    )
-
-
-
-
-def prepare_request(event, get_response):
+def prepare_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """HTTP middleware, before Chalice's own 405 and 415 checks, auth and rate limits:
     413 for bodies over 64 KiB first of all; and a GET or HEAD (no body) is never
     refused for its Content-Type (a tap on a short link must always redirect)."""
     try:
-        validation.check_body_size(event.raw_body)
+        requests.check_body_size(event.raw_body)
     except DomainError as error:
         return error_response(error)
     if event.method in ("GET", "HEAD") and "content-type" in event.headers:
@@ -67,7 +36,7 @@ def prepare_request(event, get_response):
     return get_response(event)
 
 
-def observe_request(event, get_response):
+def observe_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """HTTP middleware: one structured log line per request, metrics flushed.
 
     Log keys are per thread (the local server is threaded; Lambda runs one
@@ -91,12 +60,12 @@ class Api:
         self.app = app
 
     @property
-    def request(self):
+    def request(self) -> Request:
         return self.app.current_request
 
     def _handle(
-        self, view: Callable, before: Callable[[], Optional[dict]], kwargs: dict, guard_ids: bool = True
-    ) -> Any:
+        self, view: View, before: Callable[[], Optional[dict[str, Any]]], kwargs: dict[str, str], guard_ids: bool = True
+    ) -> Response:
         try:
             extra = before() or {}
             if guard_ids and any(len(value) > validation.MAX_ID_LENGTH for value in kwargs.values()):
@@ -107,42 +76,42 @@ class Api:
             return error_response(error)
         except Exception:  # never a stack trace to the caller
             logger.exception("unhandled error")
-            return json_response({"Code": "InternalError", "Message": "internal error"}, 500)
+            return internal_error_response()
 
-    def allow(self, *roles: str, rate_limit: Optional[tuple[str, int]] = None):
+    def allow(self, *roles: str, rate_limit: Optional[tuple[str, int]] = None) -> Callable[[View], View]:
         """Only callers with one of `roles`; the view gets `caller=`.
 
         `rate_limit=(action, per_minute)` counts every authenticated request of
         a non-admin caller, valid or not.
         """
 
-        def decorate(view: Callable) -> Callable:
-            def authorize() -> dict:
+        def decorate(view: View) -> View:
+            def authorize() -> dict[str, Any]:
                 caller = auth.authenticate(self.request.headers.get("authorization"))
                 auth.require_role(caller, roles)
-                if rate_limit and caller.role != auth.ADMIN:
+                if rate_limit and caller.role != auth.ADMIN and caller.id is not None:
                     action, per_minute = rate_limit
-                    ratelimit.count_request(action, caller.id, per_minute, config.now())
+                    rate_limits.count_request(action, caller.id, per_minute, now())
                 logger.thread_safe_append_keys(caller_role=caller.role, caller_id=caller.id)
                 return {"caller": caller}
 
             @functools.wraps(view)
-            def wrapped(**kwargs):
+            def wrapped(**kwargs: str) -> Response:
                 return self._handle(view, authorize, kwargs)
 
             return wrapped
 
         return decorate
 
-    def public(self, view: Callable) -> Callable:
+    def public(self, view: View) -> View:
         @functools.wraps(view)
-        def wrapped(**kwargs):
+        def wrapped(**kwargs: str) -> Response:
             # Public routes answer unknown ids their own way (a webhook: 401).
             return self._handle(view, lambda: None, kwargs, guard_ids=False)
 
         return wrapped
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return validation.parse_json_object(self.request.raw_body)
 
     def query(self, name: str) -> Optional[str]:
@@ -155,5 +124,11 @@ class Api:
             return {}
         return {name: params.getlist(name) for name in params.keys()}
 
-    def page_args(self) -> dict:
-        return {"limit": validation.page_limit(self.query("limit")), "cursor": self.query("cursor")}
+    def page_args(self) -> dict[str, Any]:
+        return {"limit": requests.page_limit(self.query("limit")), "cursor": self.query("cursor")}
+
+    def header(self, name: str) -> Optional[str]:
+        return self.request.headers.get(name)
+
+    def require_accept(self, content_type: str) -> None:
+        requests.require_accept(self.header("accept"), content_type)

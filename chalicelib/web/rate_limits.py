@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import UpdateError
 
 from chalicelib.base.errors import TooManyRequests
-from chalicelib.base.timeutil import minute_of, seconds_to_next_minute
-from chalicelib.storage.models import RateLimitCounter
+from chalicelib.base.timeutil import seconds_to_next_minute
+from chalicelib.storage import keys
+from chalicelib.storage.rate_limits import RateLimitCounter
 
 LINK_CREATIONS_PER_MINUTE = 60
 _THROTTLED = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
@@ -15,7 +16,7 @@ _THROTTLED = ("ProvisionedThroughputExceededException", "ThrottlingException", "
 
 def count_request(action: str, caller_id: str, limit: int, moment: datetime) -> None:
     """Count one request; 429 once more than `limit` were made in this UTC minute."""
-    counter = RateLimitCounter(f"{action}#{caller_id}#{minute_of(moment)}")
+    counter = RateLimitCounter(keys.rate_limit_key(action, caller_id, moment))
     retry_after = seconds_to_next_minute(moment)
     too_many = TooManyRequests(f"at most {limit} requests a minute; try again in {retry_after} s", retry_after)
     try:

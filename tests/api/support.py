@@ -13,10 +13,10 @@ class FrozenClock:
     """The app's clock (`chalicelib.base.config.set_clock`), stopped at a moment the test picks."""
 
     def __init__(self, moment: datetime):
-        from chalicelib.base import config
+        from chalicelib.base import clock
 
         self.moment = moment
-        config.set_clock(lambda: self.moment)
+        clock.set_clock(lambda: self.moment)
 
     def set(self, moment: datetime) -> None:
         self.moment = moment

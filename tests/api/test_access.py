@@ -103,11 +103,11 @@ def world():
     from moto import mock_aws
 
     from chalicelib.base import config
-    from chalicelib.storage import models
+    from chalicelib.storage import schema
 
     config.reset()
     with mock_aws():
-        models.create_tables()
+        schema.create_tables()
         with Client(app) as client:
             own_brand = make_brand(client, name="Caller Brand")
             target_brand = make_brand(client, name="Target Brand")

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.storage.models import ApiKey, Brand, Creator, Link, Membership, RateLimitCounter
+from chalicelib.storage.accounts import ApiKey, Brand, Creator, Membership
+from chalicelib.storage.links import Link
+from chalicelib.storage.rate_limits import RateLimitCounter
 from tests.api.support import stored_count
 from tests.helpers import ADMIN, bearer, call
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.storage.models import ApiKey, Brand
+from chalicelib.storage.accounts import ApiKey, Brand
 from tests.api.support import stored_count
 from tests.helpers import ADMIN, call
 

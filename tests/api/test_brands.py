@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from chalicelib.storage.models import ApiKey, Brand, Creator
+from chalicelib.storage.accounts import ApiKey, Brand, Creator
 from tests.api.support import assert_no_secrets, stored_count, stored_text
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator
 

@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 
 from app import drain_click_spool
 from chalicelib.base import config
-from chalicelib.storage import models
-from chalicelib.storage.models import Click
+from chalicelib.storage import tap as tap_storage
+from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
 from tests.helpers import make_brand, make_creator, make_link
 
@@ -25,7 +25,7 @@ def _throttle(**kwargs):
 
 @pytest.fixture
 def failing_click_writes():
-    events = models.fast_dynamodb_client().meta.events
+    events = tap_storage.fast_dynamodb_client().meta.events
     events.register("before-call.dynamodb.PutItem", _throttle)
     yield
     events.unregister("before-call.dynamodb.PutItem", _throttle)

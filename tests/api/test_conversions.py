@@ -10,7 +10,9 @@ import pytest
 
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.money import conversions
-from chalicelib.storage.models import Click, Conversion, Membership, Refund
+from chalicelib.storage.accounts import Membership
+from chalicelib.storage.money import Conversion, Refund
+from chalicelib.storage.tap import Click
 from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator
 

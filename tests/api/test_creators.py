@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.storage.models import ApiKey, Creator, HandleClaim
+from chalicelib.storage.accounts import ApiKey, Creator, HandleClaim
 from tests.api.support import assert_no_secrets, stored_count, stored_text
 from tests.helpers import ADMIN, bearer, call
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.storage.models import Link
+from chalicelib.storage.links import Link
 from tests.helpers import bearer, call, make_brand
 
 SHOP = "https://shop.glow.example"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from chalicelib.storage.models import Link
+from chalicelib.storage.links import Link
 from tests.api.support import stored_count
 from tests.helpers import bearer, call, make_brand, make_link
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.storage.models import Link, Membership
+from chalicelib.storage.accounts import Membership
+from chalicelib.storage.links import Link
 from tests.api.support import assert_no_secrets, stored_count
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator
 

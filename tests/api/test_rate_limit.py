@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from chalicelib.storage.models import Link
+from chalicelib.storage.links import Link
 from tests.api.support import stored_count
 from tests.helpers import bearer, call
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.storage import models
-from chalicelib.storage.models import Click
+from chalicelib.storage import tap as tap_storage
+from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
 from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
@@ -181,14 +181,14 @@ def test_changes_reach_a_warm_redirect_within_60_seconds(client, demo, monkeypat
 
 
 def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
-    from chalicelib.storage.models import Link
+    from chalicelib.storage.links import Link
 
     calls: list[str] = []
 
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    hooks = [models.fast_dynamodb_client().meta.events, Link._get_connection().connection.client.meta.events]
+    hooks = [tap_storage.fast_dynamodb_client().meta.events, Link._get_connection().connection.client.meta.events]
     client.http.get("/serum")  # warms the cache
     for events in hooks:
         events.register("before-call.dynamodb", count_call)
@@ -208,7 +208,7 @@ def test_a_cold_redirect_costs_the_link_read_plus_one_more_read(client, demo):
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    events = models.fast_dynamodb_client().meta.events
+    events = tap_storage.fast_dynamodb_client().meta.events
     events.register("before-call.dynamodb", count_call)
     try:
         client.http.get("/serum")

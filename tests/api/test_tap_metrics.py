@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.storage import models
+from chalicelib.storage import tap as tap_storage
 from chalicelib.tap import redirect
 from tests.api.support import emitted_metrics
 from tests.helpers import make_brand, make_creator, make_link
@@ -36,7 +36,7 @@ def test_spooled_clicks_are_counted(client, link, capsys):
     def throttle(**kwargs):
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "PutItem")
 
-    events = models.fast_dynamodb_client().meta.events
+    events = tap_storage.fast_dynamodb_client().meta.events
     events.register("before-call.dynamodb.PutItem", throttle)
     capsys.readouterr()
     try:
@@ -47,7 +47,7 @@ def test_spooled_clicks_are_counted(client, link, capsys):
 
 
 def test_conversions_unattributed_ones_and_commission_per_currency_are_counted(client, capsys):
-    from chalicelib.storage.models import Click
+    from chalicelib.storage.tap import Click
     from tests.helpers import bearer, call
 
     redirect.link_cache.clear()

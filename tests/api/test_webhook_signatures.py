@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.storage.models import Conversion, Refund
+from chalicelib.storage.money import Conversion, Refund
 from tests.api.support import FrozenClock
 from tests.helpers import ADMIN, bearer, call, make_brand
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.accounts.allowed_domains import MAX_ALLOWED_DOMAINS, normalize_allowed_domain, normalize_allowed_domains
 from chalicelib.base.errors import InvalidInput
-from chalicelib.links.domains import MAX_ALLOWED_DOMAINS, normalize_allowed_domain, normalize_allowed_domains
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.base import config
 from chalicelib.base.errors import TooManyRequests
-from chalicelib.storage.models import RateLimitCounter
+from chalicelib.storage.rate_limits import RateLimitCounter
 from chalicelib.web import rate_limits as ratelimit
 
 MOMENT = datetime(2026, 11, 26, 10, 0, 15, tzinfo=timezone.utc)

@@ -301,7 +301,7 @@ def test_every_example_of_the_crawler_list_is_a_bot_and_none_takes_the_fast_path
 
 def test_in_app_browsers_never_load_or_run_the_crawler_list():
     useragents._bot_regexes.cache_clear()
-    useragents.cache_clear()
+    useragents._classify_cached.cache_clear()
     for user_agent, _, _ in IN_APP:
         classify(user_agent)
     loader = useragents._bot_regexes.cache_info()
@@ -314,21 +314,21 @@ def test_in_app_browsers_never_load_or_run_the_crawler_list():
 
 
 def test_the_verdict_cache_is_bounded_and_reused():
-    assert useragents.cache_info().maxsize == useragents.CACHE_SIZE == 4096
-    useragents.cache_clear()
+    assert useragents._classify_cached.cache_info().maxsize == useragents.CACHE_SIZE == 4096
+    useragents._classify_cached.cache_clear()
     classify(CHROME_WINDOWS)
     classify(CHROME_WINDOWS)
-    info = useragents.cache_info()
+    info = useragents._classify_cached.cache_info()
     assert (info.hits, info.misses, info.currsize) == (1, 1, 1)
 
 
 def test_long_user_agents_are_cut_before_classifying_and_caching():
-    useragents.cache_clear()
+    useragents._classify_cached.cache_clear()
     head = CHROME_WINDOWS + " " + "x" * useragents.MAX_USER_AGENT
     first = classify(head + "a" * 5000)
     second = classify(head + "b" * 5000)
     assert first == second == Visitor(is_bot=False, device="desktop", app="browser")
-    assert useragents.cache_info().currsize == 1
+    assert useragents._classify_cached.cache_info().currsize == 1
     assert classify("Googlebot/2.1 " + "x" * 10_000).is_bot
 
 

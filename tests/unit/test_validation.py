@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.base import validation
-from chalicelib.base.errors import InvalidInput, PayloadTooLarge
+from chalicelib.base.errors import InvalidInput
+from chalicelib.web import requests
+from chalicelib.web.errors import RequestTooLarge
 
 MAX_SAFE = 9_007_199_254_740_991
 
@@ -42,10 +44,10 @@ def test_an_escaped_backslash_before_u_d800_is_plain_text():
 
 
 def test_body_size_limit_is_65536_bytes():
-    validation.check_body_size(b"x" * 65_536)
-    validation.check_body_size(None)
-    with pytest.raises(PayloadTooLarge):
-        validation.check_body_size(b"x" * 65_537)
+    requests.check_body_size(b"x" * 65_536)
+    requests.check_body_size(None)
+    with pytest.raises(RequestTooLarge):
+        requests.check_body_size(b"x" * 65_537)
 
 
 @pytest.mark.parametrize("value", [True, False, 1.0, "1", None, [1], MAX_SAFE + 1, -1])
@@ -71,12 +73,12 @@ def test_strings_are_counted_in_characters():
 @pytest.mark.parametrize("raw", ["0", "101", "-1", "abc", "", "1.0", "²", "١", " 1", "1 "])
 def test_page_limits_outside_1_to_100_are_invalid(raw):
     with pytest.raises(InvalidInput, match="limit"):
-        validation.page_limit(raw)
+        requests.page_limit(raw)
 
 
 def test_page_limit_defaults_to_50():
-    assert validation.page_limit(None) == 50
-    assert validation.page_limit("100") == 100
+    assert requests.page_limit(None) == 50
+    assert requests.page_limit("100") == 100
 
 
 def test_unknown_fields_are_named():

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from chalicelib.base.errors import InvalidInput
-from chalicelib.links.destinations import looks_like_ip_address, normalize_host
+from chalicelib.base.hosts import looks_like_ip_address, normalize_host
 
 MAX_ALLOWED_DOMAINS = 20
 

@@ -1,0 +1,108 @@
+"""Every background entry point of Affilink, declared once: which handler runs,
+fed by which source (an SQS queue, a table's stream, a schedule), with which
+batch settings.
+
+`app.py` declares each handler with `Background.entry_point`, which also makes
+it a Chalice Lambda function (`@app.lambda_function`). The local run starts one
+worker per entry point from `Background.entry_points` (`local/run.py`), and the
+CDK stack wires the same list to event source mappings and schedules, so the
+two can never disagree. Batch handlers go through `process_batch` (Powertools'
+`BatchProcessor`): one bad record is reported as a partial batch failure and
+does not block the others.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Union
+
+from chalice import Chalice
+from pynamodb.models import Model
+
+from chalicelib.base.config import CLICK_SPOOL_URL_VARIABLE
+
+Handler = Callable[[dict, Any], Any]
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An SQS queue: `<table prefix><name>`, its URL given to Lambda in `url_variable`."""
+
+    name: str
+    url_variable: str
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    queue: Queue
+    batch_size: int = 10
+    max_batching_window_seconds: int = 0
+    max_receive_count: int = 5  # deliveries before a message moves to the dead-letter queue
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """A table's DynamoDB stream; the table's model declares its `stream_view_type`."""
+
+    table: type[Model]
+    batch_size: int = 100
+    starting_position: str = "TRIM_HORIZON"
+    bisect_batch_on_error: bool = True
+    maximum_retry_attempts: int = 10
+    parallelization_factor: int = 1
+
+
+@dataclass(frozen=True)
+class ScheduleSource:
+    """An EventBridge schedule expression, e.g. `cron(0 2 1 * ? *)`."""
+
+    expression: str
+
+
+Source = Union[QueueSource, StreamSource, ScheduleSource]
+
+CLICK_SPOOL = Queue(name="click-spool", url_variable=CLICK_SPOOL_URL_VARIABLE)
+"""Clicks whose first write failed (`tap/spool.py`)."""
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    name: str  # the Lambda function's name (`@app.lambda_function(name=...)`)
+    source: Source
+    handler: Handler = field(compare=False)
+
+
+class Background:
+    """The registry of one Chalice app's background entry points."""
+
+    def __init__(self, app: Chalice):
+        self.app = app
+        self.entry_points: list[EntryPoint] = []
+
+    def entry_point(self, name: str, source: Source) -> Callable[[Handler], Any]:
+        """Declare `handler` as the Lambda function `name`, fed by `source`."""
+
+        def register(handler: Handler) -> Any:
+            if any(entry.name == name for entry in self.entry_points):
+                raise ValueError(f"background entry point {name!r} is declared twice")
+            self.entry_points.append(EntryPoint(name=name, source=source, handler=handler))
+            return self.app.lambda_function(name=name)(handler)
+
+        return register
+
+    def queues(self) -> list[Queue]:
+        return [entry.source.queue for entry in self.entry_points if isinstance(entry.source, QueueSource)]
+
+
+def process_batch(event: dict, context: Any, handle_record: Callable[[Any], None], event_type: str) -> dict:
+    """Run `handle_record` on each record of an SQS or DynamoDB Streams batch;
+    the answer lists the failed ones (`batchItemFailures`) for Lambda to retry.
+
+    `event_type` is Powertools' `EventType` name (`SQS`, `DynamoDBStreams`).
+    Imported here, not at module level: the batch utility costs tens of
+    milliseconds that no HTTP cold start should pay."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    # A batch in which every record failed is answered like any other (each
+    # listed as failed) rather than raised: Lambda retries the same records.
+    processor = BatchProcessor(event_type=EventType[event_type], raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,91 @@
+"""The clicks table, and the tap's own storage calls.
+
+The redirect cannot wait: its reads and its one write use a client with one
+attempt and sub-second timeouts (no botocore retries), and go through the
+models' own (de)serialisation.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Optional
+
+import botocore.session
+from botocore.config import Config
+from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from chalicelib.base.config import region
+from chalicelib.storage.accounts import Brand, Membership
+from chalicelib.storage.dynamodb import table_meta
+from chalicelib.storage.links import Link
+
+
+class Click(Model):
+    """One item per tap, keyed by its random click id so a viral link spreads
+    its writes over every partition."""
+
+    Meta = table_meta("clicks")
+    click_id = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute()
+    creator_id = UnicodeAttribute()
+    brand_id = UnicodeAttribute()
+    clicked_at = UnicodeAttribute()
+    visitor_hash = UnicodeAttribute()
+    user_agent = UnicodeAttribute(null=True)
+    referrer = UnicodeAttribute()
+    country = UnicodeAttribute()
+    device = UnicodeAttribute()
+    app = UnicodeAttribute()
+    via = UnicodeAttribute()
+    is_bot = BooleanAttribute()
+    source = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+TABLES = (Click,)
+
+
+@lru_cache(maxsize=1)
+def fast_dynamodb_client() -> Any:
+    return botocore.session.get_session().create_client(
+        "dynamodb",
+        region_name=region(),
+        config=Config(connect_timeout=0.3, read_timeout=0.5, retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
+
+
+def read_link_and_terms(code: str) -> tuple[Optional[Link], Optional[Brand], Optional[str]]:
+    """The link, its brand's redirect terms (never its secrets) and the creator's
+    standing with the brand: one GetItem, then one BatchGetItem."""
+    client = fast_dynamodb_client()
+    found = client.get_item(TableName=Link.Meta.table_name, Key={"code": {"S": code}}).get("Item")
+    if not found:
+        return None, None, None
+    link = Link.from_raw_data(found)
+    brand_table, membership_table = Brand.Meta.table_name, Membership.Meta.table_name
+    response = client.batch_get_item(
+        RequestItems={
+            brand_table: {
+                "Keys": [{"brand_id": {"S": link.brand_id}}],
+                "ProjectionExpression": "brand_id, allowed_domains, #program",
+                "ExpressionAttributeNames": {"#program": "program"},
+            },
+            membership_table: {"Keys": [{"brand_id": {"S": link.brand_id}, "creator_id": {"S": link.creator_id}}]},
+        }
+    )
+    if response.get("UnprocessedKeys"):
+        raise RuntimeError("brand lookup throttled")
+    brands = response["Responses"].get(brand_table) or []
+    memberships = response["Responses"].get(membership_table) or []
+    brand = Brand.from_raw_data(brands[0]) if brands else None
+    status = Membership.from_raw_data(memberships[0]).status if memberships else None
+    return link, brand, status
+
+
+def put_click_once(click: Click) -> None:
+    """One attempt to write a new click; raises on any failure (the caller spools)."""
+    fast_dynamodb_client().put_item(
+        TableName=Click.Meta.table_name,
+        Item=click.serialize(),
+        ConditionExpression="attribute_not_exists(click_id)",
+    )
