@@ -17,8 +17,7 @@ run: $(STAMP)
 	$(PY) -m local.run
 
 ## Run the whole test suite (lint, then unit, API, end-to-end).
-test: $(STAMP)
-	$(PY) -m ruff check app.py chalicelib local tests bench
+test: lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
 
 unit: $(STAMP)
@@ -33,8 +32,11 @@ e2e: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.run
 
+## ruff, the type checker (mypy) and the import layers (import-linter, in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check app.py chalicelib local tests bench
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 ## The Lambda deployment package (app.py, chalicelib/, requirements.txt) in build/package.
 package: $(STAMP)
@@ -42,4 +44,4 @@ package: $(STAMP)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package build/package
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache build
+	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache build

@@ -165,7 +165,7 @@ def link_qr_code(caller, code):
 
 @app.route("/{code}", methods=["GET", "HEAD"])
 def follow_short_link(code):
-    request = app.current_request
+    request = api.request
     outcome = redirect.follow(
         code=code,
         parameters=api.query_lists(),

@@ -13,7 +13,7 @@ does not block the others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Union
+from typing import Any, Callable, Mapping, Union
 
 from chalice import Chalice
 from pynamodb.models import Model
@@ -93,7 +93,9 @@ class Background:
         return [entry.source.queue for entry in self.entry_points if isinstance(entry.source, QueueSource)]
 
 
-def process_batch(event: dict, context: Any, handle_record: Callable[[Any], None], event_type: str) -> dict:
+def process_batch(
+    event: dict, context: Any, handle_record: Callable[[Any], None], event_type: str
+) -> Mapping[str, object]:
     """Run `handle_record` on each record of an SQS or DynamoDB Streams batch;
     the answer lists the failed ones (`batchItemFailures`) for Lambda to retry.
 

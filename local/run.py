@@ -17,6 +17,10 @@ import secrets
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "local",
@@ -43,7 +47,7 @@ class _QuietRequestHandler:
         return functools.partial(Handler, app_object=app, config=config)
 
 
-def _prepare_environment(port: int) -> object:
+def _prepare_environment(port: int) -> Optional[ThreadedMotoServer]:
     """Point every AWS client at a moto server; start one if none is given."""
     for name, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(name, value)

@@ -24,7 +24,7 @@ CREATOR = "creator"
 @dataclass(frozen=True)
 class Caller:
     role: str
-    id: Optional[str] = None  # brand_id or creator_id; None for the admin
+    id: str = ""  # brand_id or creator_id; empty for the admin
 
 
 def mint_key(role: str) -> str:

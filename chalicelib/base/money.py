@@ -83,10 +83,10 @@ class CommissionRule:
         kind = value.get("type")
         if kind == PERCENT:
             validation.reject_unknown_fields(value, ("type", "rate_bps"))
-            return cls.percent(validation.integer(value, "rate_bps", minimum=1, maximum=MAX_RATE_BPS))
+            return cls.percent(validation.required_integer(value, "rate_bps", minimum=1, maximum=MAX_RATE_BPS))
         if kind == FLAT:
             validation.reject_unknown_fields(value, ("type", "amount", "currency"))
-            amount = validation.integer(value, "amount", minimum=1)
+            amount = validation.required_integer(value, "amount", minimum=1)
             return cls.flat(amount, normalize_currency(value.get("currency"), "commission.currency"))
         raise InvalidInput('commission.type must be "percent" or "flat"')
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional, Union
 
 from chalicelib.base.errors import InvalidInput
 
@@ -32,12 +32,12 @@ def _object_without_duplicates(pairs: list) -> dict:
     return dict(pairs)
 
 
-def parse_json_object(raw: Optional[bytes]) -> dict:
+def parse_json_object(raw: Union[str, bytes, None]) -> dict:
     """The request body as a JSON object, or a 400 that says why not."""
     if not raw:
         raise InvalidInput("request body must be a JSON object")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         body = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_object_without_duplicates)
     except _DuplicateKey as repeated:
         raise InvalidInput(f"request body repeats the field {str(repeated)[:64]!r}") from None

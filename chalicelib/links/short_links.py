@@ -10,6 +10,7 @@ import re
 from typing import Any, Mapping, Optional
 
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.update import Action
 
 from chalicelib.accounts.brands import find_brand, load_brand
 from chalicelib.accounts.programs import ensure_may_link
@@ -145,7 +146,7 @@ def update_link(creator_id: str, code: str, body: Mapping[str, Any]) -> dict:
     disabled = validation.boolean(body, "disabled")
     expires_at = _future_expiry(body)
     link = own_link(creator_id, code)
-    actions = []
+    actions: list[Action] = []
     if "destination" in body:
         brand = load_brand(link.brand_id)
         actions.append(Link.destination.set(validate_destination(body["destination"], brand.allowed_domains)))

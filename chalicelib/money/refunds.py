@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.update import Action
 
 from chalicelib.base import validation
 from chalicelib.base.clock import now
@@ -107,7 +108,7 @@ def _apply_refund(conversion: Conversion, refund: RefundRequest) -> dict[str, An
             refund.refund_id,
         )
 
-    actions = [
+    actions: list[Action] = [
         Conversion.refunded_amount.set(new_refunded),
         Conversion.commission_amount.set(new_commission),
     ]

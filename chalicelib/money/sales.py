@@ -158,7 +158,9 @@ def record_sale(brand: Brand, sale: Sale) -> Recorded:
 
 def _replayed_sale(brand_id: str, sale: Sale) -> Recorded:
     existing = load_conversion(brand_id, sale.order_id)
-    log_keys = {"brand_id": brand_id, "order_id": sale.order_id, "conversion_id": existing.conversion_id}
+    log_keys: dict[str, Any] = {
+        "brand_id": brand_id, "order_id": sale.order_id, "conversion_id": existing.conversion_id
+    }
     if not _same_sale(existing, sale):
         logger.info("conflicting sale replay", **log_keys)
         raise Conflict(

@@ -88,7 +88,7 @@ def verify_brand_signature(brand_id: str, raw_body: Optional[bytes], header: Opt
         brand = find_brand(brand_id, consistent=True)  # a secret rotated a moment ago works at once
         # An unknown brand gets the same answer as a wrong signature.
         usable = _usable_secrets(brand, moment) if brand is not None else []
-        if not _matches(usable, timestamp, raw_body or b"", candidates):
+        if brand is None or not _matches(usable, timestamp, raw_body or b"", candidates):
             raise Unauthorized(f"{HEADER} does not match this brand's webhook secret")
         return brand
     except Unauthorized as error:

@@ -2,11 +2,12 @@
 and memberships (a brand's decision about a creator)."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union, cast
 
 from pynamodb.attributes import Attribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import MAP
-from pynamodb.expressions.update import SetAction
+from pynamodb.expressions.operand import Path
+from pynamodb.expressions.update import RemoveAction, SetAction
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
@@ -40,9 +41,9 @@ class CommissionRuleAttribute(Attribute[CommissionRule]):
             currency=value["currency"]["S"] if "currency" in value else None,
         )
 
-    def set(self, value: Any) -> SetAction:
+    def set(self, value: Any) -> Union[SetAction, RemoveAction]:
         # PynamoDB serialises the value of a map attribute in an update only when it is a dict.
-        return super().set(value.view() if isinstance(value, CommissionRule) else value)
+        return Path(self).set(value.view() if isinstance(value, CommissionRule) else value)
 
 
 BRAND_PUBLIC_FIELDS = (
@@ -66,7 +67,8 @@ class Brand(Model):
     brand_id = UnicodeAttribute(hash_key=True)
     catalogue = UnicodeAttribute(default=keys.CATALOGUE)
     name = UnicodeAttribute()
-    allowed_domains = ListAttribute(of=UnicodeAttribute)
+    # PynamoDB types a list by its element attribute class; the values read are str.
+    allowed_domains = cast("ListAttribute[str]", ListAttribute(of=UnicodeAttribute))
     commission = CommissionRuleAttribute()
     attribution_window_days = NumberAttribute()
     hold_days = NumberAttribute()

@@ -10,7 +10,8 @@ from chalicelib.storage.dynamodb import table_meta
 class RateLimitCounter(Model):
     Meta = table_meta("rate_limits")
     counter_key = UnicodeAttribute(hash_key=True)  # keys.rate_limit_key
-    count = NumberAttribute(default=0)
+    # Stored as `count`; named otherwise here because Model.count is a method.
+    requests = NumberAttribute(default=0, attr_name="count")
     expires_at = TTLAttribute()
 
 

@@ -112,9 +112,7 @@ def cached_target(code: str) -> Optional[Target]:
     return target
 
 
-def _refusal(target: Optional[Target], moment: datetime) -> Optional[Outcome]:
-    if target is None:
-        return Outcome(404, reason="unknown")
+def _refusal(target: Target, moment: datetime) -> Optional[Outcome]:
     if target.disabled:
         return Outcome(410, reason="disabled")
     if target.expires_at is not None and target.expires_at <= moment:
@@ -186,10 +184,11 @@ def follow(
         # Without the link we cannot know where to send the visitor.
         logger.exception("link lookup failed", code=code)
         return Outcome(503, reason="unavailable")
+    if target is None:
+        count("UnknownCodes")
+        return Outcome(404, reason="unknown")
     refusal = _refusal(target, moment)
     if refusal is not None:
-        if refusal.status == 404:
-            count("UnknownCodes")
         return refusal
     if not record:
         return Outcome(302, location=build_location(target.destination, parameters, None))

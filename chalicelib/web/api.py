@@ -61,7 +61,10 @@ class Api:
 
     @property
     def request(self) -> Request:
-        return self.app.current_request
+        request = self.app.current_request
+        if request is None:
+            raise RuntimeError("no request: Api helpers are for route handlers")
+        return request
 
     def _handle(
         self, view: View, before: Callable[[], Optional[dict[str, Any]]], kwargs: dict[str, str], guard_ids: bool = True
@@ -89,7 +92,7 @@ class Api:
             def authorize() -> dict[str, Any]:
                 caller = auth.authenticate(self.request.headers.get("authorization"))
                 auth.require_role(caller, roles)
-                if rate_limit and caller.role != auth.ADMIN and caller.id is not None:
+                if rate_limit and caller.role != auth.ADMIN:
                     action, per_minute = rate_limit
                     rate_limits.count_request(action, caller.id, per_minute, now())
                 logger.thread_safe_append_keys(caller_role=caller.role, caller_id=caller.id)
@@ -115,8 +118,8 @@ class Api:
         return validation.parse_json_object(self.request.raw_body)
 
     def query(self, name: str) -> Optional[str]:
-        params = self.request.query_params or {}
-        return params.get(name)
+        params = self.request.query_params
+        return params.get(name) if params else None
 
     def query_lists(self) -> dict[str, list[str]]:
         params = self.request.query_params

@@ -22,7 +22,7 @@ def count_request(action: str, caller_id: str, limit: int, moment: datetime) -> 
     try:
         counter.update(
             actions=[
-                RateLimitCounter.count.add(1),
+                RateLimitCounter.requests.add(1),
                 RateLimitCounter.expires_at.set(moment + timedelta(minutes=5)),
             ]
         )
@@ -31,5 +31,5 @@ def count_request(action: str, caller_id: str, limit: int, moment: datetime) -> 
         if error.cause_response_code in _THROTTLED:
             raise too_many from None
         raise
-    if counter.count > limit:
+    if counter.requests > limit:
         raise too_many

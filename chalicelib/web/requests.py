@@ -1,7 +1,7 @@
 """What only an HTTP request has: a body size, query parameters, an Accept header."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Union
 
 from chalicelib.base.errors import InvalidInput
 from chalicelib.web.errors import NotAcceptable, RequestTooLarge
@@ -9,7 +9,7 @@ from chalicelib.web.errors import NotAcceptable, RequestTooLarge
 MAX_BODY_BYTES = 65_536
 
 
-def check_body_size(raw: Optional[bytes]) -> None:
+def check_body_size(raw: Union[str, bytes, None]) -> None:
     if raw is not None and len(raw) > MAX_BODY_BYTES:
         raise RequestTooLarge(f"request body is over {MAX_BODY_BYTES} bytes")
 

@@ -18,7 +18,7 @@ def test_counts_up_to_the_limit_then_refuses_with_seconds_to_next_minute(aws):
     with pytest.raises(TooManyRequests) as refused:
         ratelimit.count_request("create-link", "cr_1", 3, MOMENT)
     assert refused.value.retry_after == 45
-    assert RateLimitCounter.get("create-link#cr_1#2026-11-26T10:00").count == 4
+    assert RateLimitCounter.get("create-link#cr_1#2026-11-26T10:00").requests == 4
 
 
 def test_a_throttled_counter_is_answered_429_not_500(aws):
