@@ -1,6 +1,7 @@
 """Background workers that stand in for what AWS runs behind the API: the
-SQS -> Lambda trigger of a queue (the click spool) and the DynamoDB Streams ->
-Lambda event source mappings. moto never invokes Lambda itself.
+SQS -> Lambda trigger of a queue (the click spool), the DynamoDB Streams ->
+Lambda event source mappings and EventBridge schedules (`local/schedule.py`).
+moto never invokes Lambda itself.
 
 Each worker is a thread that polls and hands the same event shape Lambda would
 to the same handler function the Lambda runs, so the local run exercises the
@@ -14,7 +15,7 @@ from typing import Callable, Optional
 
 from botocore.config import Config
 
-from chalicelib.background import EntryPoint, QueueSource, StreamSource
+from chalicelib.background import EntryPoint, QueueSource, ScheduleSource, StreamSource
 from chalicelib.base.observability import logger
 
 Handler = Callable[[dict, object], object]
@@ -156,4 +157,9 @@ def worker_for(entry: EntryPoint, *, dynamodb_endpoint: str, sqs_endpoint: str, 
             source.table.Meta.table_name, entry.handler, dynamodb_endpoint, region, batch_size=source.batch_size
         )
         return Worker(entry.name, pump.step)
+    if isinstance(source, ScheduleSource):
+        from local.schedule import ScheduleTimer
+
+        timer = ScheduleTimer(source.expression, entry.handler, rule_name=entry.name, region=region)
+        return Worker(entry.name, timer.step, interval=5.0)
     raise ValueError(f"the local run has no worker for {type(source).__name__} (entry point {entry.name})")
