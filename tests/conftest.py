@@ -1,4 +1,5 @@
-"""Shared fixtures: every test runs against a fresh in-process moto DynamoDB.
+"""Shared fixtures: each test worker gets one in-process moto account whose
+tables are created once; tests keep apart by fresh ids (see tests/helpers.py).
 
 Unit tests (tests/unit) call the domain modules directly; API tests
 (tests/api) go through `chalice.test.Client`; end-to-end tests (tests/e2e)
@@ -7,6 +8,7 @@ start the local server the way `make run` does and talk HTTP to it.
 from __future__ import annotations
 
 import os
+import uuid
 
 import pytest
 
@@ -32,45 +34,73 @@ for variable in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "AWS_PROFILE")
     os.environ.pop(variable, None)
 
 
-def _serialize_moto_writes() -> None:
-    """DynamoDB checks a write's condition and applies it as one step; moto's
-    in-process backend does not lock, so two threads can both pass a check.
-    Serialising moto's write methods gives tests DynamoDB's guarantee, so the
-    concurrency tests exercise our conditional writes, not the emulator's race."""
-    import functools
-    import threading
-
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend, "_affilink_serialized", False):
-        return
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def serialized(self, *args, __original=original, **kwargs):
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        setattr(DynamoDBBackend, name, functools.wraps(original)(serialized))
-    DynamoDBBackend._affilink_serialized = True
-
-
-@pytest.fixture
-def aws():
-    """A fresh, empty moto account with every Affilink table created."""
+@pytest.fixture(scope="session")
+def aws_account():
+    """One moto account for this worker's whole session, with every Affilink table created once."""
     from moto import mock_aws
 
-    from chalicelib.base import clock, config
+    from chalicelib.base import config
     from chalicelib.storage import schema
+    from tests.helpers import share_botocore_data, watch_moto_writes
 
-    _serialize_moto_writes()
+    watch_moto_writes()
+    share_botocore_data()
     config.reset()
     with mock_aws():
         schema.create_tables()
         yield
+    config.reset()
+
+
+@pytest.fixture
+def aws(aws_account):
+    """The worker's moto account (shared tables: create what you need with fresh ids).
+    Afterwards the settings, the clock and the redirect's link cache are as new."""
+    from chalicelib.base import clock, config
+    from chalicelib.tap import redirect
+    from tests.helpers import forget_writes
+
+    config.reset()
+    config.settings()  # read now, from this environment (not from a request's, see `empty_tables`)
+    forget_writes()
+    yield
+    redirect.link_cache.clear()
     clock.set_clock(None)
     config.reset()
+
+
+@pytest.fixture
+def empty_tables(aws):
+    """Tables of this test's own, empty, in the same moto account, for a test that lists
+    every brand or reads a whole table: `AFFILINK_TABLE_PREFIX` is set to a fresh prefix
+    and the tables are created under it. Yields the prefix.
+
+    `chalice.test.Client` applies `.chalice/config.json`'s environment variables
+    (`AFFILINK_TABLE_PREFIX=affilink-` among them) to every request, so the settings
+    are read here, outside any request, and must not be reset during the test."""
+    from chalicelib.base import config
+    from chalicelib.storage import schema
+
+    shared_connections = {model: model.__dict__.get("_connection") for model in schema.ALL_TABLES}
+    prefix = f"t{uuid.uuid4().hex[:10]}-"
+    previous = os.environ.get("AFFILINK_TABLE_PREFIX")
+    os.environ["AFFILINK_TABLE_PREFIX"] = prefix
+    config.reset()
+    schema.create_tables()  # reads the settings, with the new prefix
+    yield prefix
+    assert config.settings().table_prefix == prefix, "the settings were reset during the test"
+    for model in schema.ALL_TABLES:
+        model.delete_table()
+    if previous is None:
+        del os.environ["AFFILINK_TABLE_PREFIX"]
+    else:
+        os.environ["AFFILINK_TABLE_PREFIX"] = previous
+    config.reset()
+    config.settings()
+    for model, connection in shared_connections.items():
+        # PynamoDB caches one connection per model class and builds a new one when the
+        # table name changes: putting back the shared tables' saves a botocore client per table.
+        model._connection = connection
 
 
 @pytest.fixture

@@ -1,12 +1,37 @@
-"""Small helpers for API tests: auth headers, JSON requests, seed accounts."""
+"""Helpers for every test, in one place: auth headers and JSON requests, fresh ids,
+seeded accounts, a controllable clock, the EMF metrics a request printed, and a
+look at what is stored, so a test can say "nothing was written" or "this secret
+is not kept" although all the tests of a worker share one set of tables.
+
+How the tables are shared: each pytest-xdist worker enters `moto.mock_aws()` once
+and creates every table once (`aws_account` in tests/conftest.py). Tests stay
+apart because everything they create has fresh ids (`new_handle`, `new_alias`,
+`new_id`; brand, creator, link and click ids are random already), and a test that
+must see a whole table, such as every brand for the admin, gets tables of its own
+(`empty_tables`). What a test wrote is read from a journal of moto's writes
+(`Stored`), so proving that nothing was written never depends on the tables
+being empty.
+"""
 from __future__ import annotations
 
+import copy
+import functools
+import inspect
 import json
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Optional
 
 from tests.conftest import TEST_ADMIN_KEY
 
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
+SECRET_FIELDS = ("api_key", "webhook_secret", "api_key_hash", "previous_webhook_secret")
+
+
+# --- requests ---------------------------------------------------------------------------------
 
 
 def bearer(key: str) -> dict:
@@ -22,6 +47,44 @@ def call(client, method: str, path: str, body: Any = None, headers: Optional[dic
     return response
 
 
+def click_id_of(response) -> str:
+    """The `afl_click` the redirect put in its Location header."""
+    return response.headers["Location"].split("afl_click=")[1].split("#")[0].split("&")[0]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- fresh ids --------------------------------------------------------------------------------
+
+
+def fresh(length: int = 10) -> str:
+    """A random suffix of `[0-9a-f]`: fits handles, aliases, order and refund ids alike."""
+    return uuid.uuid4().hex[:length]
+
+
+def new_handle(base: str = "mia.makes") -> str:
+    """A handle no other test uses (`[a-z0-9_.]{2,32}`), readable as `base`."""
+    return f"{base[:21]}.{fresh()}"
+
+
+def new_alias(base: str = "glow-serum") -> str:
+    """An alias no other test uses (`[A-Za-z0-9_-]{3,40}`), readable as `base`."""
+    return f"{base[:29]}-{fresh()}"
+
+
+def new_id(base: str) -> str:
+    """An order id, refund id, queue or parameter name no other test uses."""
+    return f"{base}-{fresh()}"
+
+
+# --- seeded accounts --------------------------------------------------------------------------
+
+
 def make_brand(client, **overrides) -> dict:
     body = {
         "name": "Glow Cosmetics",
@@ -34,8 +97,9 @@ def make_brand(client, **overrides) -> dict:
     return response.json
 
 
-def make_creator(client, handle: str = "mia.makes") -> dict:
-    response = call(client, "POST", "/creators", {"handle": handle}, ADMIN)
+def make_creator(client, handle: Optional[str] = None) -> dict:
+    """A creator with `handle`, or with a fresh handle (handles are unique)."""
+    response = call(client, "POST", "/creators", {"handle": handle or new_handle()}, ADMIN)
     assert response.status_code == 201, response.body
     return response.json
 
@@ -45,3 +109,308 @@ def make_link(client, creator: dict, brand: dict, **overrides) -> dict:
     response = call(client, "POST", "/links", body, bearer(creator["api_key"]))
     assert response.status_code == 201, response.body
     return response.json
+
+
+# --- the clock --------------------------------------------------------------------------------
+
+
+class FrozenClock:
+    """The app's clock (`chalicelib.base.clock.set_clock`), stopped at a moment the test picks."""
+
+    def __init__(self, moment: datetime):
+        from chalicelib.base import clock
+
+        self.moment = moment
+        clock.set_clock(lambda: self.moment)
+
+    def set(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def move(self, delta: timedelta) -> None:
+        self.moment += delta
+
+
+# --- secrets and metrics ----------------------------------------------------------------------
+
+
+def assert_no_secrets(body, *secret_values: str) -> None:
+    """No secret field anywhere in `body`, and none of the given secret values either."""
+
+    def walk(value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                assert key not in SECRET_FIELDS, f"{key} must not be returned here"
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(body)
+    text = repr(body)
+    for secret in secret_values:
+        assert secret not in text, "a secret value was returned"
+
+
+def emitted_metrics(output: str) -> dict[str, float]:
+    """Totals per metric name of the CloudWatch EMF lines in captured stdout."""
+    totals: dict[str, float] = {}
+    for line in output.splitlines():
+        if not line.startswith('{"_aws"'):
+            continue
+        document = json.loads(line)
+        for directive in document["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                values = document[metric["Name"]]
+                totals[metric["Name"]] = totals.get(metric["Name"], 0) + sum(
+                    values if isinstance(values, list) else [values]
+                )
+    return totals
+
+
+# --- what is stored ---------------------------------------------------------------------------
+
+
+def _backend() -> Any:
+    """moto's in-process DynamoDB of the account and region the app uses."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    from chalicelib.base.config import region
+
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][region()]
+
+
+def stored_text(*models) -> str:
+    """Every stored item of these tables (all of it, every test's), as one string to search."""
+    backend = _backend()
+    return repr([item.to_json() for model in models for item in backend.get_table(model.Meta.table_name).all_items()])
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One item a moto write changed: its state before and after (None: no such item)."""
+
+    table: str
+    key: str
+    hash_key: Any
+    range_key: Any
+    before: Optional[dict]
+    after: Optional[dict]
+
+
+class _Journal:
+    """Every item changed by a moto write, in order. `start` is the sequence number of
+    the first entry kept, `sizes_at_start` the item count of every table at that point."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.start = 0
+        self.writes: list[_Write] = []
+        self.sizes_at_start: dict[str, int] = {}
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.writes)
+
+    def since(self, mark: int) -> list[_Write]:
+        if mark < self.start:
+            raise AssertionError("this mark is older than the journal (taken in an earlier test?)")
+        return self.writes[mark - self.start:]
+
+    def forget(self) -> None:
+        with self.lock:
+            self.start = self.end
+            self.writes.clear()
+            self.sizes_at_start = _table_sizes()
+
+
+_journal = _Journal()
+_UNREADABLE_BEFORE = {"<item>": "a write whose key could not be read"}
+_UNREADABLE_AFTER = {"<item>": "written somewhere"}
+
+
+def forget_writes() -> None:
+    """Start the journal afresh: each test needs only its own writes (the `aws` fixture calls this)."""
+    _journal.forget()
+
+
+class Stored:
+    """A mark in what the tables of the moto account hold; `changes()` lists what was written since.
+
+    The journal behind it records each item that moto's put, update and delete (and
+    so batch writes and transactions) changed, with its state before and after, so
+    the comparison costs the same however full the shared tables are. The number of
+    items in every table is compared too, as a check of the journal itself."""
+
+    def __init__(self, mark: Optional[int] = None, sizes: Optional[dict[str, int]] = None) -> None:
+        with _journal.lock:
+            self._mark = _journal.end if mark is None else mark
+            self._sizes = _table_sizes() if sizes is None else sizes
+
+    @classmethod
+    def since_test_start(cls) -> "Stored":
+        """The mark at the start of the running test, before its fixtures wrote anything."""
+        with _journal.lock:
+            return cls(_journal.start, dict(_journal.sizes_at_start))
+
+    def changes(self, *ignoring) -> dict[str, dict[str, str]]:
+        """`{table name: {key: "added" | "changed" | "removed"}}` for every item whose
+        content differs from when the mark was taken, leaving out the tables of the
+        `ignoring` models. `{}`: nothing was written anywhere."""
+        with _journal.lock:
+            writes = _journal.since(self._mark)
+            sizes = _table_sizes()
+        first: dict[tuple[str, str], _Write] = {}
+        last: dict[tuple[str, str], _Write] = {}
+        for write in writes:
+            first.setdefault((write.table, write.key), write)
+            last[(write.table, write.key)] = write
+        changes: dict[str, dict[str, str]] = {}
+        net: dict[str, int] = {}
+        for place, write in first.items():
+            before, after = write.before, last[place].after
+            if before == after:
+                continue
+            kind = "added" if before is None else "removed" if after is None else "changed"
+            net[write.table] = net.get(write.table, 0) + {"added": 1, "removed": -1, "changed": 0}[kind]
+            changes.setdefault(write.table, {})[write.key] = kind
+        created, dropped = set(sizes) - set(self._sizes), set(self._sizes) - set(sizes)
+        if created or dropped:
+            changes["<tables>"] = {**{t: "created" for t in created}, **{t: "deleted" for t in dropped}}
+        for table in set(sizes) & set(self._sizes):
+            expected = self._sizes[table] + net.get(table, 0)
+            assert sizes[table] == expected, f"{table} changed outside the journal of writes"
+        ignored = {model.Meta.table_name for model in ignoring}
+        return {table: keys for table, keys in changes.items() if table not in ignored}
+
+    def items(self, model) -> list:
+        """The items of `model`'s table added or changed since the mark and still there,
+        as they are now (`model` instances, in the order first written)."""
+        table = model.Meta.table_name
+        kinds = self.changes().get(table, {})
+        with _journal.lock:
+            latest = {write.key: write.after for write in _journal.since(self._mark) if write.table == table}
+        return [model.from_raw_data(state) for key, state in latest.items() if kinds.get(key) in ("added", "changed")]
+
+
+def stored_items(model) -> list:
+    """Every item of `model`'s table the running test wrote (fixtures included) and that is
+    still there, as it is now: what scanning the table gave when each test had its own."""
+    return Stored.since_test_start().items(model)
+
+
+def _table_sizes() -> dict[str, int]:
+    return {name: len(table) for name, table in _backend().tables.items()}
+
+
+def _key_text(hash_key: Any, range_key: Any) -> str:
+    return str(hash_key.value) if range_key is None else f"{hash_key.value} / {range_key.value}"
+
+
+def _item_state(table: Any, hash_key: Any, range_key: Any) -> Optional[dict]:
+    item = table.get_item(hash_key, range_key)
+    return item.to_json()["Attributes"] if item is not None else None
+
+
+def _journaled(original, key_argument: str):
+    """A moto backend write that records the item's state before and after (when it changed)."""
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def write(self, *args, **kwargs):
+        with _journal.lock:
+            arguments = signature.bind(self, *args, **kwargs).arguments
+            table_name = arguments["table_name"]
+            try:
+                table = self.get_table(table_name)
+                hash_key, range_key = self.get_keys_value(table, arguments[key_argument])
+                before = _item_state(table, hash_key, range_key)
+            except Exception:  # the write itself will refuse it; if it does not, it is recorded as unknown
+                table = hash_key = range_key = None
+                before = _UNREADABLE_BEFORE
+            result = original(self, *args, **kwargs)
+            if table is None:
+                after, key = _UNREADABLE_AFTER, f"<unreadable #{_journal.end}>"
+            else:
+                after, key = _item_state(table, hash_key, range_key), _key_text(hash_key, range_key)
+            if before != after:
+                _journal.writes.append(_Write(table_name, key, hash_key, range_key, before, after))
+            return result
+
+    return write
+
+
+def _rolled_back_item_by_item(original):
+    """moto backs up every table a transaction touches (a deep copy of the whole
+    table, which grows with the shared tables) to roll a cancelled transaction
+    back. Here the backup is skipped (`_NoTableCopies`) and the items this
+    transaction changed are put back from the journal instead."""
+
+    @functools.wraps(original)
+    def transact(self, *args, **kwargs):
+        with _journal.lock:
+            mark = _journal.end
+            try:
+                return original(self, *args, **kwargs)
+            except Exception:
+                for write in reversed(_journal.since(mark)):
+                    table = self.get_table(write.table)
+                    if write.before is None:
+                        table.delete_item(write.hash_key, write.range_key)
+                    else:
+                        table.put_item(write.before)
+                del _journal.writes[mark - _journal.start:]
+                raise
+
+    return transact
+
+
+class _NoTableCopies:
+    """`copy` as moto's DynamoDB backend sees it: a table is not copied (see `_rolled_back_item_by_item`)."""
+
+    def deepcopy(self, value: Any, memo: Optional[dict] = None) -> Any:
+        from moto.dynamodb.models.table import Table
+
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+
+def watch_moto_writes() -> None:
+    """Patch moto's DynamoDB backend once per process: writes serialised, journaled, and
+    transactions rolled back item by item.
+
+    DynamoDB checks a write's condition and applies it as one step; moto's
+    in-process backend does not lock, so two threads can both pass a check.
+    Serialising moto's write methods gives tests DynamoDB's guarantee, so the
+    concurrency tests exercise our conditional writes, not the emulator's race."""
+    import moto.dynamodb.models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_affilink_watched", False):
+        return
+    for name, key_argument in (("put_item", "item_attrs"), ("update_item", "key"), ("delete_item", "key")):
+        setattr(DynamoDBBackend, name, _journaled(getattr(DynamoDBBackend, name), key_argument))
+    DynamoDBBackend.transact_write_items = _rolled_back_item_by_item(DynamoDBBackend.transact_write_items)
+    dynamodb_models.copy = _NoTableCopies()
+    DynamoDBBackend._affilink_watched = True
+
+
+def share_botocore_data() -> None:
+    """PynamoDB builds a botocore session per connection and thread, and each new session
+    parses botocore's endpoint and service files again (about 0.15 s). One data loader
+    shared by those sessions makes a model's new connection (other tables, another
+    thread) cheap. A cache of botocore's own files: no behaviour changes."""
+    import botocore.loaders
+    import botocore.session
+    import pynamodb.connection.base as pynamodb_connection
+
+    if getattr(pynamodb_connection, "_affilink_shared_loader", None) is not None:
+        return
+    loader = botocore.loaders.create_loader()
+
+    def get_session() -> botocore.session.Session:
+        session = botocore.session.get_session()
+        session.register_component("data_loader", loader)
+        return session
+
+    pynamodb_connection.get_session = get_session
+    pynamodb_connection._affilink_shared_loader = loader

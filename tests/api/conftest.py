@@ -1,4 +1,4 @@
-"""Fixtures for API tests: seeded accounts and a controllable clock."""
+"""Fixtures for API tests: seeded accounts (fresh ids each time) and a controllable clock."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tests.api.support import FrozenClock
-from tests.helpers import make_brand, make_creator, make_link
+from tests.helpers import FrozenClock, make_brand, make_creator, make_link, new_handle
+
+CLOCK_STARTS_AT = datetime(2026, 11, 26, 10, 0, 15, 250_000, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def clock(aws) -> FrozenClock:
-    """Time stands still at 2026-11-26T10:00:15.250Z until the test moves it (reset by `aws`)."""
-    return FrozenClock(datetime(2026, 11, 26, 10, 0, 15, 250_000, tzinfo=timezone.utc))
+def clock(aws, request) -> FrozenClock:
+    """Time stands still at the test module's `CLOCK_STARTS_AT` if it sets one, else at
+    2026-11-26T10:00:15.250Z, until the test moves it (reset by `aws`)."""
+    return FrozenClock(getattr(request.module, "CLOCK_STARTS_AT", CLOCK_STARTS_AT))
 
 
 @pytest.fixture
@@ -24,12 +26,13 @@ def brand(client) -> dict:
 
 @pytest.fixture
 def creator(client) -> dict:
-    return make_creator(client, "mia.makes")
+    """A creator with a fresh `mia.makes.<suffix>` handle, as created (key included)."""
+    return make_creator(client)
 
 
 @pytest.fixture
 def other_creator(client) -> dict:
-    return make_creator(client, "leo.lives")
+    return make_creator(client, new_handle("leo.lives"))
 
 
 @pytest.fixture

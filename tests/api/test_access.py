@@ -14,7 +14,7 @@ import pytest
 
 from app import app
 from tests.conftest import TEST_ADMIN_KEY
-from tests.helpers import bearer, call, make_brand, make_creator, make_link
+from tests.helpers import bearer, call, make_brand, make_creator, make_link, new_handle
 
 PUBLIC = "public"  # anyone, no key needed
 SIGNED = "signature"  # webhook: a signature, never a key; without one every caller gets 401
@@ -96,37 +96,33 @@ def test_the_generated_cases_cover_the_foundation_routes():
 
 
 @pytest.fixture(scope="module")
-def world():
-    """One moto account for the whole table: the probes only read, fail, or
-    change accounts that no probe authenticates with."""
+def world(aws_account):
+    """One set of accounts for the whole table, in the worker's shared tables: the
+    probes only read, fail, or change accounts that no probe authenticates with."""
     from chalice.test import Client
-    from moto import mock_aws
 
     from chalicelib.base import config
-    from chalicelib.storage import schema
 
     config.reset()
-    with mock_aws():
-        schema.create_tables()
-        with Client(app) as client:
-            own_brand = make_brand(client, name="Caller Brand")
-            target_brand = make_brand(client, name="Target Brand")
-            own_creator = make_creator(client, "caller.creator")
-            target_creator = make_creator(client, "target.creator")
-            own_link = make_link(client, own_creator, own_brand)
-            yield {
-                "client": client,
-                "keys": {
-                    ADMIN: TEST_ADMIN_KEY,
-                    BRAND: own_brand["api_key"],
-                    CREATOR: own_creator["api_key"],
-                    "unknown key": "afl_c_this-key-was-never-minted",
-                },
-                "own_brand_id": own_brand["brand_id"],
-                "target_brand_id": target_brand["brand_id"],
-                "target_creator_id": target_creator["creator_id"],
-                "link_code": own_link["code"],
-            }
+    with Client(app) as client:
+        own_brand = make_brand(client, name="Caller Brand")
+        target_brand = make_brand(client, name="Target Brand")
+        own_creator = make_creator(client, new_handle("caller.creator"))
+        target_creator = make_creator(client, new_handle("target.creator"))
+        own_link = make_link(client, own_creator, own_brand)
+        yield {
+            "client": client,
+            "keys": {
+                ADMIN: TEST_ADMIN_KEY,
+                BRAND: own_brand["api_key"],
+                CREATOR: own_creator["api_key"],
+                "unknown key": "afl_c_this-key-was-never-minted",
+            },
+            "own_brand_id": own_brand["brand_id"],
+            "target_brand_id": target_brand["brand_id"],
+            "target_creator_id": target_creator["creator_id"],
+            "link_code": own_link["code"],
+        }
     config.reset()
 
 

@@ -14,7 +14,7 @@ from chalicelib.base import config
 from chalicelib.storage import tap as tap_storage
 from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
-from tests.helpers import make_brand, make_creator, make_link
+from tests.helpers import Stored, click_id_of, make_brand, make_creator, make_link, new_alias, new_id, stored_items
 
 
 def _throttle(**kwargs):
@@ -33,7 +33,7 @@ def failing_click_writes():
 
 @pytest.fixture
 def spool_queue(aws, monkeypatch):
-    url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="click-spool")["QueueUrl"]
+    url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=new_id("click-spool"))["QueueUrl"]
     monkeypatch.setitem(os.environ, "AFFILINK_CLICK_SPOOL_URL", url)
     config.reset()
     yield url
@@ -45,7 +45,7 @@ def link(client):
     redirect.link_cache.clear()
     brand = make_brand(client)
     creator = make_creator(client)
-    return make_link(client, creator, brand, alias="spooled")
+    return make_link(client, creator, brand, alias=new_alias("spooled"))
 
 
 def _receive(url: str) -> list[dict]:
@@ -58,21 +58,41 @@ def _receive(url: str) -> list[dict]:
 
 def test_failed_click_write_still_redirects_and_reaches_the_table_once(client, spool_queue, link, failing_click_writes):
     # When the click write is throttled
-    response = client.http.get("/spooled", headers={"User-Agent": "Mozilla/5.0 (iPhone) Mobile Safari"})
+    response = client.http.get(f"/{link['code']}", headers={"User-Agent": "Mozilla/5.0 (iPhone) Mobile Safari"})
     # Then the visitor is redirected at once, and nothing is in the table yet
     assert response.status_code == 302
     click_id = response.headers["Location"].split("afl_click=")[1]
-    assert list(Click.scan()) == []
+    assert stored_items(Click) == []
     records = _receive(spool_queue)
     assert len(records) == 1
     # When the spool is drained, twice (SQS delivers at least once)
     assert drain_click_spool(records and {"Records": records}, None) == {"batchItemFailures": []}
     assert drain_click_spool({"Records": records}, None) == {"batchItemFailures": []}
     # Then the click is in the table exactly once, whole
-    [click] = list(Click.scan())
+    [click] = stored_items(Click)
     assert click.click_id == click_id
-    assert click.code == "spooled"
+    assert click.code == link["code"]
     assert click.via == "link"
+
+
+def test_a_bad_message_fails_alone_and_the_good_click_beside_it_is_stored_once(
+    client, spool_queue, link, failing_click_writes
+):
+    # Given one click in the spool (its first write throttled) and one unreadable message
+    response = client.http.get(f"/{link['code']}", headers={"User-Agent": "Mozilla/5.0 (iPhone) Mobile Safari"})
+    assert response.status_code == 302
+    [good] = _receive(spool_queue)
+    bad = {"messageId": new_id("m-bad"), "receiptHandle": "unused", "body": '{"click": '}
+    stored = Stored()
+
+    # When the spool drains a batch of both
+    result = drain_click_spool({"Records": [good, bad]}, None)
+
+    # Then exactly the bad message is reported failed, and the good click is stored, once
+    assert result == {"batchItemFailures": [{"itemIdentifier": bad["messageId"]}]}
+    assert stored.changes() == {Click.Meta.table_name: {click_id_of(response): "added"}}
+    [click] = stored_items(Click)
+    assert (click.click_id, click.code) == (click_id_of(response), link["code"])
 
 
 def test_unreadable_spool_messages_are_reported_as_failures(aws):
@@ -82,13 +102,15 @@ def test_unreadable_spool_messages_are_reported_as_failures(aws):
 
 def test_when_the_spool_fails_too_the_whole_click_is_logged_without_the_ip(client, link, failing_click_writes, caplog):
     # Given no spool queue configured, so sending to it fails
-    response = client.http.get("/spooled", headers={"User-Agent": "curl/8.4.0", "Referer": "https://m.youtube.com/"})
+    response = client.http.get(
+        f"/{link['code']}", headers={"User-Agent": "curl/8.4.0", "Referer": "https://m.youtube.com/"}
+    )
     assert response.status_code == 302
     click_id = response.headers["Location"].split("afl_click=")[1]
     [lost] = [record for record in caplog.records if record.getMessage().startswith("click lost")]
     assert lost.levelname == "ERROR"
     assert lost.click["click_id"] == click_id
-    assert lost.click["code"] == "spooled"
+    assert lost.click["code"] == link["code"]
     assert lost.click["referrer"] == "m.youtube.com"
     everything_logged = json.dumps(
         [{**r.__dict__, "args": None, "exc_info": None} for r in caplog.records], default=str

@@ -13,16 +13,10 @@ from chalicelib.money import conversions
 from chalicelib.storage.accounts import Membership
 from chalicelib.storage.money import Conversion, Refund
 from chalicelib.storage.tap import Click
-from tests.api.support import FrozenClock
-from tests.helpers import ADMIN, bearer, call, make_brand, make_creator
+from tests.helpers import ADMIN, Stored, bearer, call, make_brand, make_creator, new_handle, new_id, stored_items
 
 NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def clock(aws):
-    """The app's clock, frozen at NOW; tests move it with `clock.move(...)` (reset by `aws`)."""
-    return FrozenClock(NOW)
+CLOCK_STARTS_AT = NOW  # the `clock` fixture (tests/api/conftest.py) stands still here
 
 
 @pytest.fixture
@@ -32,7 +26,7 @@ def brand(client, clock):
 
 @pytest.fixture
 def creator(client, clock):
-    return make_creator(client, "mia.makes")
+    return make_creator(client)
 
 
 def make_click(brand: dict, creator: dict, clicked_at: datetime = NOW - timedelta(hours=1), **fields) -> str:
@@ -65,11 +59,13 @@ def report(client, brand: dict, body=None, raw: bytes | None = None):
 
 
 def stored_conversions() -> list[Conversion]:
-    return list(Conversion.scan())
+    """The conversions this test wrote, as they are now."""
+    return stored_items(Conversion)
 
 
 def stored_refunds() -> list[Refund]:
-    return list(Refund.scan())
+    """The refunds this test wrote, as they are now."""
+    return stored_items(Refund)
 
 
 # --- sales ----------------------------------------------------------------------------
@@ -348,13 +344,17 @@ BAD_BODIES = [
 
 
 def test_bad_input_is_400_and_writes_nothing(client, brand):
-    # One test over every body (a fresh moto account per case would cost seconds).
-    report(client, brand, sale("o-1"))  # so that refunds of o-1 fail on their input, not on a 404
+    # Given a sale, so that refunds of o-1 fail on their input, not on a 404
+    report(client, brand, sale("o-1"))
+    stored = Stored()
     for body in BAD_BODIES:
+        # When
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         response = report(client, brand, raw=raw)
+        # Then
         assert response.status_code == 400, (body, response.body)
         assert response.json["Message"], body
+    assert stored.changes() == {}
     [only] = stored_conversions()
     assert only.order_id == "o-1" and int(only.refunded_amount) == 0
     assert stored_refunds() == []
@@ -378,8 +378,10 @@ def test_body_over_64_kib_is_413(client, brand):
 @pytest.mark.parametrize("who", ["admin", "creator", "none"])
 def test_only_brands_may_post_conversions(client, brand, creator, who):
     headers = {"admin": ADMIN, "creator": bearer(creator["api_key"]), "none": {}}[who]
+    stored = Stored()
     response = call(client, "POST", "/conversions", sale(), headers)
     assert response.status_code == (401 if who == "none" else 403)
+    assert stored.changes() == {}
     assert stored_conversions() == []
 
 
@@ -502,13 +504,19 @@ def test_refund_of_an_approved_conversion_records_a_negative_adjustment(
     assert item.commission_currency == "USD"
     assert item.creator_id == creator["creator_id"]
     assert item.adjustment_key.startswith(f"{brand['brand_id']}#{creator['creator_id']}#USD#")
-    [found] = Refund.adjustments_by_month.query("2026-12")
+    [found] = december_adjustments(brand)
     assert found.refund_id == "r-1"
 
     # And the rest of it, refunded too, makes it refunded with a second adjustment
     full = report(client, brand, refund("r-2", 1599))
     assert full.json["status"] == "refunded" and full.json["commission"]["amount"] == 0
-    assert sum(int(r.commission_delta) for r in Refund.adjustments_by_month.query("2026-12")) == -260
+    assert sum(int(r.commission_delta) for r in december_adjustments(brand)) == -260
+
+
+def december_adjustments(brand: dict) -> list[Refund]:
+    """The brand's adjustments booked in 2026-12, read through the index the close reads."""
+    of_the_brand = Refund.adjustment_key.startswith(f"{brand['brand_id']}#")
+    return list(Refund.adjustments_by_month.query("2026-12", of_the_brand))
 
 
 def test_concurrent_refunds_never_spend_the_same_remainder(client, brand, attributed_sale):
@@ -545,10 +553,10 @@ def list_conversions(client, account: dict, query: str = ""):
 
 def test_me_conversions_shows_each_tenant_only_its_own(client, brand, creator):
     other_brand = make_brand(client, name="Other")
-    other_creator = make_creator(client, "zoe.films")
-    mine = report(client, brand, sale("o-mine", click_id=make_click(brand, creator, click_id="c-mine"))).json
+    other_creator = make_creator(client, new_handle("zoe.films"))
+    mine = report(client, brand, sale("o-mine", click_id=make_click(brand, creator, click_id=new_id("c-mine")))).json
     theirs = report(client, other_brand, sale("o-theirs", click_id=make_click(other_brand, other_creator,
-                                                                            click_id="c-theirs"))).json
+                                                                            click_id=new_id("c-theirs")))).json
     unattributed = report(client, brand, sale("o-none")).json
 
     brand_ids = [c["conversion_id"] for c in list_conversions(client, brand).json["items"]]
@@ -620,7 +628,7 @@ def test_sales_received_within_one_second_still_list_newest_first(client, brand,
 def test_refund_of_an_approved_sale_with_the_longest_four_byte_ids_is_booked(client, brand, creator, clock):
     # Given an approved sale whose order id is 128 four-byte characters
     order_id = "😀" * 128
-    report(client, brand, sale(order_id, click_id=make_click(brand, creator, click_id="c-emoji")))
+    report(client, brand, sale(order_id, click_id=make_click(brand, creator, click_id=new_id("c-emoji"))))
     [stored] = stored_conversions()
     stored.update(actions=[Conversion.status.set("approved"), Conversion.statement_month.set("2026-11"),
                            Conversion.pending_shard.remove(), Conversion.eligible_key.remove()])

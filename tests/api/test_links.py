@@ -7,8 +7,8 @@ import re
 import pytest
 
 from chalicelib.storage.links import Link
-from tests.api.support import stored_count
-from tests.helpers import bearer, call, make_brand, make_link
+from chalicelib.storage.rate_limits import RateLimitCounter
+from tests.helpers import Stored, bearer, call, fresh, make_brand, make_link, new_alias, stored_items
 
 DESTINATION = "https://shop.glow.example/p/serum?ref=x"
 
@@ -63,44 +63,49 @@ def test_a_source_of_64_characters_is_fine_and_65_is_not(client, brand, creator)
     response = _post_link(client, creator, brand, source="s" * 65)
     assert response.status_code == 400
     assert "source" in response.json["Message"]
-    assert stored_count(Link) == 1
+    assert len(stored_items(Link)) == 1
 
 
 def test_an_alias_becomes_the_code(client, brand, creator):
+    # Given
+    alias = new_alias("Glow_Serum-2")
+
     # When
-    response = _post_link(client, creator, brand, alias="Glow_Serum-2")
+    response = _post_link(client, creator, brand, alias=alias)
 
     # Then
     assert response.status_code == 201
-    assert response.json["code"] == "Glow_Serum-2"
-    assert response.json["short_url"] == "https://afl.test/Glow_Serum-2"
+    assert response.json["code"] == alias
+    assert response.json["short_url"] == f"https://afl.test/{alias}"
 
 
 def test_a_taken_alias_is_409_whoever_took_it(client, brand, creator, other_creator):
     # Given
-    _post_link(client, creator, brand, alias="glow-serum")
+    alias = new_alias("glow-serum")
+    _post_link(client, creator, brand, alias=alias)
 
     # When
-    mine_again = _post_link(client, creator, brand, alias="glow-serum")
-    theirs = _post_link(client, other_creator, brand, alias="glow-serum")
+    mine_again = _post_link(client, creator, brand, alias=alias)
+    theirs = _post_link(client, other_creator, brand, alias=alias)
 
     # Then
     assert (mine_again.status_code, theirs.status_code) == (409, 409)
-    assert "glow-serum" in theirs.json["Message"]
-    assert stored_count(Link) == 1
-    assert Link.get("glow-serum").creator_id == creator["creator_id"]
+    assert alias in theirs.json["Message"]
+    assert len(stored_items(Link)) == 1
+    assert Link.get(alias).creator_id == creator["creator_id"]
 
 
 def test_codes_are_case_sensitive(client, brand, creator):
     # Given
-    _post_link(client, creator, brand, alias="glow-serum")
+    suffix = fresh()
+    _post_link(client, creator, brand, alias=f"glow-serum-{suffix}")
 
     # When
-    response = _post_link(client, creator, brand, alias="Glow-Serum")
+    response = _post_link(client, creator, brand, alias=f"Glow-Serum-{suffix}")
 
     # Then
     assert response.status_code == 201
-    assert stored_count(Link) == 2
+    assert len(stored_items(Link)) == 2
 
 
 @pytest.mark.parametrize(
@@ -121,31 +126,37 @@ def test_codes_are_case_sensitive(client, brand, creator):
     ],
 )
 def test_an_alias_outside_the_rules_is_400_and_writes_nothing(client, brand, creator, alias):
+    # Given
+    stored = Stored()
+
     # When
     response = _post_link(client, creator, brand, alias=alias)
 
-    # Then
+    # Then nothing is written but the count of the request against the rate limit
     assert response.status_code == 400
     assert "alias" in response.json["Message"]
-    assert stored_count(Link) == 0
+    assert stored.changes(RateLimitCounter) == {}
 
 
 def test_aliases_of_3_and_40_characters_are_fine(client, brand, creator):
-    assert _post_link(client, creator, brand, alias="abc").status_code == 201
-    assert _post_link(client, creator, brand, alias="a" * 40).status_code == 201
+    assert _post_link(client, creator, brand, alias=fresh(3)).status_code == 201
+    assert _post_link(client, creator, brand, alias=fresh(20) + fresh(20)).status_code == 201
 
 
 @pytest.mark.parametrize(
     "alias", ["links", "me", "admin", "health", "brands", "Links", "ADMIN", "webhooks", "creators"]
 )
 def test_an_alias_that_names_a_path_of_the_api_is_400(client, brand, creator, alias):
+    # Given
+    stored = Stored()
+
     # When
     response = _post_link(client, creator, brand, alias=alias)
 
-    # Then
+    # Then nothing is written but the count of the request against the rate limit
     assert response.status_code == 400
     assert "alias" in response.json["Message"]
-    assert stored_count(Link) == 0
+    assert stored.changes(RateLimitCounter) == {}
 
 
 def test_a_creator_reads_their_link(client, creator, link):
@@ -158,10 +169,11 @@ def test_a_creator_reads_their_link(client, creator, link):
 
 
 def test_an_unknown_link_is_404(client, creator):
+    stored = Stored()
     assert call(client, "GET", "/links/nosuchcode", headers=bearer(creator["api_key"])).status_code == 404
     response = call(client, "PATCH", "/links/nosuchcode", {"disabled": True}, bearer(creator["api_key"]))
     assert response.status_code == 404
-    assert stored_count(Link) == 0
+    assert stored.changes() == {}
 
 
 def test_a_creator_disables_and_re_enables_a_link(client, creator, link):

@@ -69,7 +69,7 @@ def test_the_default_page_is_50(client, clock, brand, creator):
     assert rest["next_cursor"] is None
 
 
-def test_walking_the_brand_lists_gives_each_brand_once(client, creator):
+def test_walking_the_brand_lists_gives_each_brand_once(client, empty_tables, creator):
     # Given
     ids = sorted(make_brand(client, name=f"Brand {i}")["brand_id"] for i in range(5))
 
@@ -80,7 +80,7 @@ def test_walking_the_brand_lists_gives_each_brand_once(client, creator):
     assert len(set(admin_codes)) == 5
 
 
-def test_a_filtered_catalogue_pages_over_the_brands_the_creator_may_see(client, creator):
+def test_a_filtered_catalogue_pages_over_the_brands_the_creator_may_see(client, empty_tables, creator):
     # Given six brands of which three are invite-only and not for this creator
     visible = set()
     for i in range(6):

@@ -5,7 +5,7 @@ import png
 import segno
 import zxingcpp
 
-from tests.helpers import bearer, call, make_brand, make_creator, make_link
+from tests.helpers import bearer, call, make_brand, make_creator, make_link, new_alias
 
 
 def _decode_png(data: bytes) -> str:
@@ -22,26 +22,26 @@ def _decode_png(data: bytes) -> str:
 def _setup(client):
     brand = make_brand(client)
     creator = make_creator(client)
-    link = make_link(client, creator, brand, alias="live-serum")
+    link = make_link(client, creator, brand, alias=new_alias("live-serum"))
     return creator, link
 
 
 def test_png_qr_code_decodes_to_the_short_url_with_qr_1(client):
     creator, link = _setup(client)
     response = client.http.get(
-        "/links/live-serum/qr?format=png", headers={**bearer(creator["api_key"]), "Accept": "image/png"}
+        f"/links/{link['code']}/qr?format=png", headers={**bearer(creator["api_key"]), "Accept": "image/png"}
     )
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/png"
-    assert _decode_png(response.body) == "https://afl.test/live-serum?qr=1"
+    assert _decode_png(response.body) == f"https://afl.test/{link['code']}?qr=1"
 
 
 def test_svg_is_the_default_and_draws_the_same_matrix(client):
     creator, link = _setup(client)
-    response = client.http.get("/links/live-serum/qr", headers=bearer(creator["api_key"]))
+    response = client.http.get(f"/links/{link['code']}/qr", headers=bearer(creator["api_key"]))
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/svg+xml"
-    expected = segno.make("https://afl.test/live-serum?qr=1", error="m")
+    expected = segno.make(f"https://afl.test/{link['code']}?qr=1", error="m")
     import io
 
     buffer = io.BytesIO()
@@ -50,13 +50,14 @@ def test_svg_is_the_default_and_draws_the_same_matrix(client):
 
 
 def test_png_without_accept_header_is_406(client):
-    creator, _ = _setup(client)
-    response = call(client, "GET", "/links/live-serum/qr?format=png", headers=bearer(creator["api_key"]))
+    creator, link = _setup(client)
+    response = call(client, "GET", f"/links/{link['code']}/qr?format=png", headers=bearer(creator["api_key"]))
     assert response.status_code == 406
 
 
 def test_unknown_format_is_400_and_another_creators_link_is_404(client):
-    creator, _ = _setup(client)
-    assert call(client, "GET", "/links/live-serum/qr?format=gif", headers=bearer(creator["api_key"])).status_code == 400
-    other = make_creator(client, handle="someone.else")
-    assert call(client, "GET", "/links/live-serum/qr", headers=bearer(other["api_key"])).status_code == 404
+    creator, link = _setup(client)
+    gif = call(client, "GET", f"/links/{link['code']}/qr?format=gif", headers=bearer(creator["api_key"]))
+    assert gif.status_code == 400
+    other = make_creator(client)
+    assert call(client, "GET", f"/links/{link['code']}/qr", headers=bearer(other["api_key"])).status_code == 404

@@ -8,8 +8,17 @@ import pytest
 from chalicelib.storage import tap as tap_storage
 from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
-from tests.api.support import FrozenClock
-from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
+from tests.helpers import (
+    ADMIN,
+    FrozenClock,
+    bearer,
+    call,
+    make_brand,
+    make_creator,
+    make_link,
+    new_alias,
+    stored_items,
+)
 
 IPHONE_TIKTOK = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -31,19 +40,20 @@ def demo(client):
     brand = make_brand(client)
     creator = make_creator(client)
     link = make_link(
-        client, creator, brand, alias="serum", destination="https://shop.glow.example/p/serum?color=red#reviews",
-        source="tiktok:video:7312",
+        client, creator, brand, alias=new_alias("serum"),
+        destination="https://shop.glow.example/p/serum?color=red#reviews", source="tiktok:video:7312",
     )
-    return {"brand": brand, "creator": creator, "link": link}
+    return {"brand": brand, "creator": creator, "link": link, "path": f"/{link['code']}"}
 
 
 def stored_clicks() -> list[Click]:
-    return list(Click.scan())
+    """The clicks this test recorded."""
+    return stored_items(Click)
 
 
 def test_tap_redirects_with_click_id_and_records_the_click(client, demo):
     response = client.http.get(
-        "/serum?utm_source=tiktok",
+        demo["path"] + "?utm_source=tiktok",
         headers={
             "User-Agent": IPHONE_TIKTOK,
             "Referer": "https://www.TikTok.com/@mia",
@@ -60,7 +70,7 @@ def test_tap_redirects_with_click_id_and_records_the_click(client, demo):
 
     [click] = stored_clicks()
     assert click.click_id == click_id
-    assert click.code == "serum"
+    assert click.code == demo["link"]["code"]
     assert click.creator_id == demo["creator"]["creator_id"]
     assert click.brand_id == demo["brand"]["brand_id"]
     assert click.referrer == "tiktok.com"
@@ -76,28 +86,28 @@ def test_tap_redirects_with_click_id_and_records_the_click(client, demo):
 
 
 def test_click_without_referrer_or_country_is_direct_and_unknown(client, demo):
-    client.http.get("/serum", headers={"User-Agent": IPHONE_TIKTOK})
+    client.http.get(demo["path"], headers={"User-Agent": IPHONE_TIKTOK})
     [click] = stored_clicks()
     assert click.referrer == "direct"
     assert click.country == "unknown"
 
 
 def test_qr_taps_are_recorded_via_qr_and_qr_is_consumed(client, demo):
-    response = client.http.get("/serum?qr=1", headers={"User-Agent": IPHONE_TIKTOK})
+    response = client.http.get(demo["path"] + "?qr=1", headers={"User-Agent": IPHONE_TIKTOK})
     assert "qr=" not in response.headers["Location"]
     [click] = stored_clicks()
     assert click.via == "qr"
 
 
 def test_bots_are_redirected_and_recorded_as_bots(client, demo):
-    response = client.http.get("/serum", headers={"User-Agent": GOOGLEBOT})
+    response = client.http.get(demo["path"], headers={"User-Agent": GOOGLEBOT})
     assert response.status_code == 302
     [click] = stored_clicks()
     assert click.is_bot is True
 
 
 def test_head_answers_like_get_without_click_id_and_records_nothing(client, demo):
-    response = client.http.request("HEAD", "/serum?x=1", headers={"User-Agent": IPHONE_TIKTOK})
+    response = client.http.request("HEAD", demo["path"] + "?x=1", headers={"User-Agent": IPHONE_TIKTOK})
     assert response.status_code == 302
     assert response.headers["Location"] == "https://shop.glow.example/p/serum?color=red&x=1#reviews"
     assert stored_clicks() == []
@@ -116,22 +126,22 @@ def test_unknown_or_malformed_codes_are_404_pages(client, demo, path):
 
 def test_other_methods_on_a_short_link_are_refused(client, demo):
     for method in ("POST", "PUT", "DELETE", "PATCH"):
-        response = client.http.request(method, "/serum")
+        response = client.http.request(method, demo["path"])
         assert 400 <= response.status_code < 500, method
     assert stored_clicks() == []
 
 
-def _gone(client) -> None:
+def _gone(client, demo: dict) -> None:
     redirect.link_cache.clear()
-    response = client.http.get("/serum", headers={"User-Agent": IPHONE_TIKTOK})
+    response = client.http.get(demo["path"], headers={"User-Agent": IPHONE_TIKTOK})
     assert response.status_code == 410
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Location" not in response.headers
 
 
 def test_disabled_link_is_gone(client, demo):
-    call(client, "PATCH", "/links/serum", {"disabled": True}, bearer(demo["creator"]["api_key"]))
-    _gone(client)
+    call(client, "PATCH", "/links" + demo["path"], {"disabled": True}, bearer(demo["creator"]["api_key"]))
+    _gone(client, demo)
     assert stored_clicks() == []
 
 
@@ -139,13 +149,15 @@ def test_expired_link_is_gone(client, demo):
     moment = datetime.now(timezone.utc).replace(microsecond=0)
     clock = FrozenClock(moment)
     expires = (moment + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    patched = call(client, "PATCH", "/links/serum", {"expires_at": expires}, bearer(demo["creator"]["api_key"]))
+    patched = call(
+        client, "PATCH", "/links" + demo["path"], {"expires_at": expires}, bearer(demo["creator"]["api_key"])
+    )
     assert patched.status_code == 200
     clock.move(timedelta(minutes=59))
     redirect.link_cache.clear()
-    assert client.http.get("/serum").status_code == 302
+    assert client.http.get(demo["path"]).status_code == 302
     clock.move(timedelta(minutes=1))
-    _gone(client)
+    _gone(client, demo)
 
 
 def test_blocked_creator_links_are_gone(client, demo):
@@ -154,7 +166,7 @@ def test_blocked_creator_links_are_gone(client, demo):
         bearer(demo["brand"]["api_key"]),
     )
     assert response.status_code == 200
-    _gone(client)
+    _gone(client, demo)
 
 
 def test_destination_no_longer_allowed_is_gone(client, demo):
@@ -162,22 +174,22 @@ def test_destination_no_longer_allowed_is_gone(client, demo):
         client, "PATCH", f"/brands/{demo['brand']['brand_id']}", {"allowed_domains": ["other.example"]}, ADMIN
     )
     assert response.status_code == 200
-    _gone(client)
+    _gone(client, demo)
 
 
 def test_changes_reach_a_warm_redirect_within_60_seconds(client, demo, monkeypatch):
     # Given a warm cache on a clock the test moves
     seconds = [1000.0]
     monkeypatch.setattr(redirect, "link_cache", redirect.TTLCache(clock=lambda: seconds[0]))
-    assert client.http.get("/serum").status_code == 302
+    assert client.http.get(demo["path"]).status_code == 302
     # When the creator disables the link
-    patched = call(client, "PATCH", "/links/serum", {"disabled": True}, bearer(demo["creator"]["api_key"]))
+    patched = call(client, "PATCH", "/links" + demo["path"], {"disabled": True}, bearer(demo["creator"]["api_key"]))
     assert patched.status_code == 200
     # Then taps still redirect while the entry is fresh, and stop once 60 s have passed
     seconds[0] += 59
-    assert client.http.get("/serum").status_code == 302
+    assert client.http.get(demo["path"]).status_code == 302
     seconds[0] += 2
-    assert client.http.get("/serum").status_code == 410
+    assert client.http.get(demo["path"]).status_code == 410
 
 
 def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
@@ -189,11 +201,11 @@ def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
         calls.append(event_name)
 
     hooks = [tap_storage.fast_dynamodb_client().meta.events, Link._get_connection().connection.client.meta.events]
-    client.http.get("/serum")  # warms the cache
+    client.http.get(demo["path"])  # warms the cache
     for events in hooks:
         events.register("before-call.dynamodb", count_call)
     try:
-        response = client.http.get("/serum")
+        response = client.http.get(demo["path"])
     finally:
         for events in hooks:
             events.unregister("before-call.dynamodb", count_call)
@@ -211,7 +223,7 @@ def test_a_cold_redirect_costs_the_link_read_plus_one_more_read(client, demo):
     events = tap_storage.fast_dynamodb_client().meta.events
     events.register("before-call.dynamodb", count_call)
     try:
-        client.http.get("/serum")
+        client.http.get(demo["path"])
     finally:
         events.unregister("before-call.dynamodb", count_call)
     assert calls == [

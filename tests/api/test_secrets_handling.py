@@ -6,7 +6,7 @@ import json
 import boto3
 
 from chalicelib.base import config
-from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
+from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link, new_id
 
 
 def _everything_logged(caplog) -> str:
@@ -36,11 +36,12 @@ def test_no_key_or_secret_is_ever_logged(client, caplog):
 
 def test_the_admin_key_can_come_from_an_ssm_parameter(client, monkeypatch):
     # Given the admin key stored as a SecureString parameter, not in the environment
+    parameter = new_id("/affilink/admin-key")
     boto3.client("ssm", region_name="us-east-1").put_parameter(
-        Name="/affilink/admin-key", Value="admin-key-from-ssm", Type="SecureString"
+        Name=parameter, Value="admin-key-from-ssm", Type="SecureString"
     )
     monkeypatch.delenv("AFFILINK_ADMIN_KEY")
-    monkeypatch.setenv("AFFILINK_ADMIN_KEY_PARAMETER", "/affilink/admin-key")
+    monkeypatch.setenv("AFFILINK_ADMIN_KEY_PARAMETER", parameter)
     config.reset()
     try:
         # Then that key is the admin key, and the old environment one is not

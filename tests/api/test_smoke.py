@@ -1,7 +1,7 @@
 from tests.helpers import ADMIN, bearer, call, make_brand, make_creator, make_link
 
 
-def test_brand_creator_link_flow(client):
+def test_brand_creator_link_flow(client, empty_tables):
     brand = make_brand(client)
     creator = make_creator(client)
     link = make_link(client, creator, brand, alias="glow-serum")

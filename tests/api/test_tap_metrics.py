@@ -6,9 +6,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.storage import tap as tap_storage
+from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
-from tests.api.support import emitted_metrics
-from tests.helpers import make_brand, make_creator, make_link
+from tests.helpers import bearer, call, emitted_metrics, make_brand, make_creator, make_link, new_alias, stored_items
 
 GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
@@ -17,13 +17,13 @@ IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605
 @pytest.fixture
 def link(client):
     redirect.link_cache.clear()
-    return make_link(client, make_creator(client), make_brand(client), alias="metered")
+    return make_link(client, make_creator(client), make_brand(client), alias=new_alias("metered"))
 
 
 def test_human_and_bot_clicks_and_unknown_codes_are_counted(client, link, capsys):
     capsys.readouterr()
-    client.http.get("/metered", headers={"User-Agent": IPHONE})
-    client.http.get("/metered", headers={"User-Agent": GOOGLEBOT})
+    client.http.get(f"/{link['code']}", headers={"User-Agent": IPHONE})
+    client.http.get(f"/{link['code']}", headers={"User-Agent": GOOGLEBOT})
     client.http.get("/no-such-code")
     counted = emitted_metrics(capsys.readouterr().out)
     assert counted["Clicks"] == 2
@@ -40,21 +40,18 @@ def test_spooled_clicks_are_counted(client, link, capsys):
     events.register("before-call.dynamodb.PutItem", throttle)
     capsys.readouterr()
     try:
-        assert client.http.get("/metered", headers={"User-Agent": IPHONE}).status_code == 302
+        assert client.http.get(f"/{link['code']}", headers={"User-Agent": IPHONE}).status_code == 302
     finally:
         events.unregister("before-call.dynamodb.PutItem", throttle)
     assert emitted_metrics(capsys.readouterr().out)["SpooledClicks"] == 1
 
 
 def test_conversions_unattributed_ones_and_commission_per_currency_are_counted(client, capsys):
-    from chalicelib.storage.tap import Click
-    from tests.helpers import bearer, call
-
     redirect.link_cache.clear()
     brand = make_brand(client)
-    make_link(client, make_creator(client), brand, alias="sold")
-    client.http.get("/sold", headers={"User-Agent": IPHONE})
-    [click] = list(Click.scan())
+    sold = make_link(client, make_creator(client), brand, alias=new_alias("sold"))
+    client.http.get(f"/{sold['code']}", headers={"User-Agent": IPHONE})
+    [click] = stored_items(Click)
     capsys.readouterr()
     for sale in (
         {"type": "sale", "order_id": "o-1", "amount": 2599, "currency": "USD"},

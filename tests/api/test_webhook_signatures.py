@@ -12,19 +12,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.storage.money import Conversion, Refund
-from tests.api.support import FrozenClock
-from tests.helpers import ADMIN, bearer, call, make_brand
+from chalicelib.storage.money import Conversion
+from tests.helpers import ADMIN, Stored, bearer, call, make_brand, stored_items
 
 NOW = datetime(2026, 11, 26, 10, 0, 0, tzinfo=timezone.utc)
+CLOCK_STARTS_AT = NOW  # the `clock` fixture (tests/api/conftest.py) stands still here
 T = int(NOW.timestamp())
 SALE = {"type": "sale", "order_id": "order-1001", "amount": 2599, "currency": "USD"}
-
-
-@pytest.fixture
-def clock(aws):
-    """The app's clock, frozen at NOW; tests move it with `clock.move(...)` (reset by `aws`)."""
-    return FrozenClock(NOW)
 
 
 @pytest.fixture
@@ -42,10 +36,6 @@ def signed(secret: str, raw: bytes, timestamp: int = T) -> dict:
 
 def deliver(client, brand_id: str, raw: bytes, headers: dict):
     return call(client, "POST", f"/webhooks/{brand_id}/conversions", headers=headers, raw=raw)
-
-
-def nothing_written() -> bool:
-    return not list(Conversion.scan()) and not list(Refund.scan())
 
 
 RAW = json.dumps(SALE).encode()
@@ -152,28 +142,31 @@ def test_bad_signatures_are_401_and_write_nothing(client, brand, case):
         raw = raw.replace(b"2599", b"9999")
     if case == "unknown-brand":
         brand_id = "br_doesnotexist0000000000"
+    stored = Stored()
 
     response = deliver(client, brand_id, raw, headers)
 
     assert response.status_code == 401, response.body
     assert response.json["Code"] == "Unauthorized"
     assert secret not in response.body.decode()
-    assert nothing_written()
+    assert stored.changes() == {}
 
 
 def test_signature_is_checked_before_the_body_is_parsed(client, brand):
+    stored = Stored()
     garbage = b"{not json"
     assert deliver(client, brand["brand_id"], garbage, {}).status_code == 401
     signed_garbage = signed(brand["webhook_secret"], garbage)
     assert deliver(client, brand["brand_id"], garbage, signed_garbage).status_code == 400
-    assert nothing_written()
+    assert stored.changes() == {}
 
 
 def test_correctly_signed_bad_input_is_400_and_writes_nothing(client, brand):
+    stored = Stored()
     raw = json.dumps({**SALE, "amount": 25.99}).encode()
     response = deliver(client, brand["brand_id"], raw, signed(brand["webhook_secret"], raw))
     assert response.status_code == 400
-    assert nothing_written()
+    assert stored.changes() == {}
 
 
 def test_unknown_brand_with_an_absurd_id_is_401_not_500(client, brand):
@@ -205,7 +198,7 @@ def test_previous_secret_works_for_24_hours_after_a_rotation(client, brand, cloc
     assert sale_at("o-old-23h59", old, just_before).status_code == 201
     assert sale_at("o-old-24h01", old, after).status_code == 401
     assert sale_at("o-new-24h01", new, after).status_code == 201
-    stored = sorted(c.order_id for c in Conversion.scan())
+    stored = sorted(c.order_id for c in stored_items(Conversion))
     assert stored == ["o-new-24h01", "o-new-now", "o-old-23h59", "o-old-now"]
 
 
@@ -213,8 +206,9 @@ def test_a_second_rotation_retires_the_first_secret_at_once(client, brand):
     first = brand["webhook_secret"]
     for _ in range(2):
         call(client, "POST", f"/brands/{brand['brand_id']}/rotate-webhook-secret", headers=ADMIN)
+    stored = Stored()
     assert deliver(client, brand["brand_id"], RAW, signed(first, RAW)).status_code == 401
-    assert nothing_written()
+    assert stored.changes() == {}
 
 
 def test_logs_carry_the_ids_and_never_the_secret_or_the_signature(client, brand, caplog):

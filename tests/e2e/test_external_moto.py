@@ -14,24 +14,35 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.test_local_run import _free_port
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def moto_server():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    """A moto server in a process of its own: it shares no data with the moto
+    account the other tests of this worker keep in this process."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            requests.get(endpoint, timeout=2)
+            break
+        except requests.ConnectionError:
+            assert server.poll() is None and time.time() < deadline, "the moto server did not start"
+            time.sleep(0.1)
+    yield endpoint
+    _stop(server)
 
 
 def _start(endpoint: str):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_", "PUBLIC_BASE_URL"))}
     env.update({"PORT": str(port), "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AFFILINK_ADMIN_KEY": "e2e-admin-key"})
     process = subprocess.Popen(

@@ -8,17 +8,19 @@ from chalicelib.base import config
 from chalicelib.base.errors import TooManyRequests
 from chalicelib.storage.rate_limits import RateLimitCounter
 from chalicelib.web import rate_limits as ratelimit
+from tests.helpers import new_id
 
 MOMENT = datetime(2026, 11, 26, 10, 0, 15, tzinfo=timezone.utc)
 
 
 def test_counts_up_to_the_limit_then_refuses_with_seconds_to_next_minute(aws):
+    caller = new_id("cr")
     for _ in range(3):
-        ratelimit.count_request("create-link", "cr_1", 3, MOMENT)
+        ratelimit.count_request("create-link", caller, 3, MOMENT)
     with pytest.raises(TooManyRequests) as refused:
-        ratelimit.count_request("create-link", "cr_1", 3, MOMENT)
+        ratelimit.count_request("create-link", caller, 3, MOMENT)
     assert refused.value.retry_after == 45
-    assert RateLimitCounter.get("create-link#cr_1#2026-11-26T10:00").requests == 4
+    assert RateLimitCounter.get(f"create-link#{caller}#2026-11-26T10:00").requests == 4
 
 
 def test_a_throttled_counter_is_answered_429_not_500(aws):
@@ -29,7 +31,7 @@ def test_a_throttled_counter_is_answered_429_not_500(aws):
     events.register("before-call.dynamodb.UpdateItem", throttle)
     try:
         with pytest.raises(TooManyRequests):
-            ratelimit.count_request("create-link", "cr_1", 60, MOMENT)
+            ratelimit.count_request("create-link", new_id("cr"), 60, MOMENT)
     finally:
         events.unregister("before-call.dynamodb.UpdateItem", throttle)
 
