@@ -8,13 +8,14 @@ from chalice import Chalice
 
 from chalicelib.accounts import brands, creators, me, programs
 from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
-from chalicelib.background import CLICK_SPOOL, Background, QueueSource, process_batch
+from chalicelib.background import CLICK_SPOOL, MONTHLY, Background, QueueSource, process_batch
 from chalicelib.links import short_links
-from chalicelib.money import conversions
+from chalicelib.money import close, conversions, statements
 from chalicelib.tap import redirect, spool
 from chalicelib.web.api import Api, observe_request, prepare_request
+from chalicelib.web.closing import close_within
 from chalicelib.web.rate_limits import LINK_CREATIONS_PER_MINUTE
-from chalicelib.web.responses import binary_response, json_response, short_link_response
+from chalicelib.web.responses import binary_response, csv_response, json_response, short_link_response
 
 app = Chalice(app_name="affilink")
 api = Api(app)
@@ -207,3 +208,55 @@ def conversion_webhook(brand_id):
 @api.allow(BRAND, CREATOR)
 def list_my_conversions(caller):
     return json_response(conversions.list_conversions(caller, status=api.query("status"), **api.page_args()))
+
+
+# --- the monthly close and statements ------------------------------------------------
+
+
+@app.route("/admin/close-month", methods=["POST"])
+@api.allow(ADMIN)
+def close_month(caller):
+    result = close_within(close.month_from_request(api.body()))
+    return json_response(result.view(), 200 if result.status == close.CLOSED else 202)
+
+
+@background.entry_point("close_month", MONTHLY)
+def close_month_on_schedule(event):
+    """The schedule (and the admin route's asynchronous invocation, which names the month)."""
+    return close.close_month(close.scheduled_month(event.detail.get("month"), event.time)).view()
+
+
+@app.route("/me/statements", methods=["GET"])
+@api.allow(BRAND, CREATOR)
+def list_my_statements(caller):
+    return json_response(statements.list_statements(caller.role, caller.id, **api.page_args()))
+
+
+@app.route("/me/statements/{month}", methods=["GET"])
+@api.allow(BRAND, CREATOR)
+def get_my_statement(caller, month):
+    return _statement_response(caller.role, caller.id, month)
+
+
+@app.route("/me/statements/{month}/paid", methods=["POST"])
+@api.allow(BRAND)
+def mark_statement_line_paid(caller, month):
+    return json_response(statements.mark_paid(caller.id, month, api.body()))
+
+
+@app.route("/brands/{brand_id}/statements/{month}", methods=["GET"])
+@api.allow(ADMIN)
+def get_brand_statement(caller, brand_id, month):
+    return _statement_response(BRAND, brand_id, month)
+
+
+@app.route("/creators/{creator_id}/statements/{month}", methods=["GET"])
+@api.allow(ADMIN)
+def get_creator_statement(caller, creator_id, month):
+    return _statement_response(CREATOR, creator_id, month)
+
+
+def _statement_response(party, party_id, month):
+    if statements.wants_csv(party, api.query("format")):
+        return csv_response(statements.statement_csv(party_id, month), f"statement-{month}.csv")
+    return json_response(statements.statement(party, party_id, month))

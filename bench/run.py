@@ -5,6 +5,8 @@
    our code plus moto's PutItem, per tap.
 3. User-agent classification: uncached (the whole bot list) and cached.
 4. Taps over HTTP against the local server (`make run`'s), sequential.
+5. The monthly close of 20,000 conversions across 1,000 creators (in-process moto):
+   items read per approval, Scan calls, and time.
 """
 from __future__ import annotations
 
@@ -127,8 +129,57 @@ def bench_http(taps: int = 500) -> None:
         process.wait(timeout=15)
 
 
+def bench_close(conversions: int = 20_000, creators: int = 1_000) -> None:
+    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
+                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    from datetime import datetime, timedelta, timezone
+
+    from moto import mock_aws
+
+    from bench.dynamodb_calls import counting_dynamodb_calls
+    from chalicelib.base import clock, config
+    from chalicelib.base.money import CommissionRule
+    from chalicelib.base.timeutil import format_timestamp
+    from chalicelib.money import close
+    from chalicelib.storage import keys, schema
+    from chalicelib.storage.money import Conversion
+
+    config.reset()
+    rule = CommissionRule.percent(1000)
+    month_start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    with mock_aws():
+        schema.create_tables()
+        with Conversion.batch_write() as batch:
+            for i in range(conversions):
+                occurred = month_start + timedelta(seconds=i * 60)
+                conversion_id = f"cv_bench{i:08d}"
+                batch.save(Conversion(
+                    f"br_bench{i % 50:03d}", f"order-{i}", conversion_id=conversion_id,
+                    creator_id=f"cr_bench{i % creators:05d}", link_code="viral", click_id=f"click{i}",
+                    amount=2599, refunded_amount=0, currency="EUR", commission_amount=260, commission_currency="EUR",
+                    commission_rule=rule, hold_days=0, attribution_window_days=30, status="pending",
+                    occurred_at=format_timestamp(occurred), received_at=format_timestamp(occurred),
+                    listing_key=keys.listing_key(occurred, conversion_id),
+                    pending_shard=keys.pending_shard(conversion_id),
+                    eligible_key=keys.eligible_key(occurred, 0, conversion_id),
+                ))
+        clock.set_clock(lambda: datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc))
+        with counting_dynamodb_calls() as calls:
+            start = time.perf_counter()
+            result = close.close_month("2026-11")
+            elapsed = time.perf_counter() - start
+        clock.set_clock(None)
+    assert result.conversions_approved == conversions, result
+    print(f"monthly close, {conversions} conversions across {creators} creators: {elapsed:.1f} s "
+          f"({elapsed / conversions * 1e3:.2f} ms per approval), "
+          f"{calls.items_read / conversions:.3f} items read per approval, Scan calls {calls.calls['Scan']}, "
+          f"{result.statements} statements")
+
+
 if __name__ == "__main__":
     bench_cold_import()
     bench_user_agents()
     bench_redirect_in_process()
     bench_http()
+    bench_close()

@@ -63,12 +63,15 @@ Source = Union[QueueSource, StreamSource, ScheduleSource]
 CLICK_SPOOL = Queue(name="click-spool", url_variable=CLICK_SPOOL_URL_VARIABLE)
 """Clicks whose first write failed (`tap/spool.py`)."""
 
+MONTHLY = ScheduleSource("cron(0 2 1 * ? *)")
+"""02:00 UTC on the first of every month: the monthly close (`money/close.py`)."""
+
 
 @dataclass(frozen=True)
 class EntryPoint:
-    name: str  # the Lambda function's name (`@app.lambda_function(name=...)`)
+    name: str  # the Lambda function's name
     source: Source
-    handler: Handler = field(compare=False)
+    handler: Handler = field(compare=False)  # as Lambda calls it: handler(event, context)
 
 
 class Background:
@@ -78,14 +81,24 @@ class Background:
         self.app = app
         self.entry_points: list[EntryPoint] = []
 
-    def entry_point(self, name: str, source: Source) -> Callable[[Handler], Any]:
-        """Declare `handler` as the Lambda function `name`, fed by `source`."""
+    def entry_point(self, name: str, source: Source) -> Callable[[Callable[..., Any]], Any]:
+        """Declare the decorated function as the Lambda function `name`, fed by `source`.
 
-        def register(handler: Handler) -> Any:
+        A schedule is declared to Chalice with `@app.schedule` (its handler gets a
+        `CloudWatchEvent`, and `chalice package` creates the rule); queues and streams
+        with `@app.lambda_function` (handler(event, context)), because Chalice's own
+        decorators for them cannot report partial batch failures or set retries."""
+
+        def register(function: Callable[..., Any]) -> Any:
             if any(entry.name == name for entry in self.entry_points):
                 raise ValueError(f"background entry point {name!r} is declared twice")
-            self.entry_points.append(EntryPoint(name=name, source=source, handler=handler))
-            return self.app.lambda_function(name=name)(handler)
+            if isinstance(source, ScheduleSource):
+                declared = self.app.schedule(source.expression, name=name)(function)
+            else:
+                declared = self.app.lambda_function(name=name)(function)
+            # What Chalice returns is callable as Lambda calls it: the local run uses that.
+            self.entry_points.append(EntryPoint(name=name, source=source, handler=declared))
+            return declared
 
         return register
 

@@ -30,6 +30,7 @@ class Settings:
     click_retention_days: int
     click_spool_queue_url: Optional[str]
     metrics_namespace: str
+    close_month_function: Optional[str]
 
     def table_name(self, concept: str) -> str:
         return f"{self.table_prefix}{concept}"
@@ -66,6 +67,7 @@ def settings() -> Settings:
         ),
         click_spool_queue_url=env.get(CLICK_SPOOL_URL_VARIABLE) or None,
         metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE") or "Affilink",
+        close_month_function=env.get("AFFILINK_CLOSE_MONTH_FUNCTION") or None,
     )
 
 

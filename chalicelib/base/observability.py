@@ -26,6 +26,10 @@ def count(name: str, value: int = 1) -> None:
     _metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+def milliseconds(name: str, value: float) -> None:
+    _metrics().add_metric(name=name, unit=MetricUnit.Milliseconds, value=value)
+
+
 def count_money(name: str, amount: int, currency: str) -> None:
     """A money metric, one series per currency: amounts of different currencies never add up."""
     from aws_lambda_powertools.metrics import single_metric

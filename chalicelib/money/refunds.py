@@ -26,7 +26,7 @@ from chalicelib.money.occurred import occurred_at
 from chalicelib.money.views import conversion_view, load_conversion
 from chalicelib.storage import keys
 from chalicelib.storage.dynamodb import condition_failed, get_or_none, transaction
-from chalicelib.storage.money import Conversion, Refund
+from chalicelib.storage.money import Conversion, MonthClose, Refund
 
 REFUND_FIELDS = ("type", "order_id", "refund_id", "amount", "occurred_at")
 _ATTEMPTS = 5
@@ -62,8 +62,9 @@ def record_refund(brand_id: str, refund: RefundRequest) -> dict[str, Any]:
         except TransactWriteError as error:
             if not condition_failed(error):
                 raise
-            # Another refund (or the monthly close) changed the conversion, or
-            # this refund id was written meanwhile: read again and decide anew.
+            # Another refund (or the monthly close) changed the conversion, this
+            # refund id was written meanwhile, or the month it would be booked in
+            # began closing: read again and decide anew.
     raise Conflict(f"order {refund.order_id} is being changed by other requests; try again")
 
 
@@ -120,6 +121,10 @@ def _apply_refund(conversion: Conversion, refund: RefundRequest) -> dict[str, An
         ]
     with transaction() as write:
         write.save(item, condition=Refund.refund_id.does_not_exist())
+        if item.adjustment_month is not None:
+            # Never into a month whose close has begun: the close may have read its
+            # adjustments already. The retry reads the clock again (a later month).
+            write.condition_check(MonthClose, item.adjustment_month, condition=MonthClose.month.does_not_exist())
         write.update(
             conversion,
             actions=actions,

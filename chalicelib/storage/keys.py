@@ -58,3 +58,13 @@ def adjustment_key(brand_id: str, creator_id: str, currency: str, conversion_id:
 def rate_limit_key(action: str, caller_id: str, moment: datetime) -> str:
     """`<action>#<caller>#<UTC minute>`: one fixed-window counter."""
     return f"{action}#{caller_id}#{minute_of(moment)}"
+
+
+def line_key(brand_id: str, creator_id: str, currency: str) -> str:
+    """`<brand>#<creator>#<commission currency>`: one statement line of a month."""
+    return f"{brand_id}#{creator_id}#{currency}"
+
+
+def month_line(month: str, brand_id: str, creator_id: str, currency: str) -> str:
+    """`<month>#<brand>#<creator>#<currency>`: a party's lines, newest month first."""
+    return f"{month}#{line_key(brand_id, creator_id, currency)}"

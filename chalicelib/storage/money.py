@@ -1,12 +1,16 @@
-"""The money tables: conversions (one per reported sale) and refunds.
+"""The money tables: conversions (one per reported sale), refunds, and the
+monthly close's own: month closes and statement lines.
 
-Pending attributed conversions carry `pending_shard` and `eligible_key`, and
-refunds of approved conversions `adjustment_month` and `adjustment_key`
-(formats in `keys`): the two sparse indexes the monthly close reads.
+Pending attributed conversions carry `pending_shard` and `eligible_key`,
+approved ones `statement_month`, and refunds of approved conversions
+`adjustment_month` and `adjustment_key` (formats in `keys`): the three sparse
+indexes the monthly close reads, so it reads its month and never a whole table.
 """
 from __future__ import annotations
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from typing import Any
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -35,6 +39,15 @@ class PendingConversionsIndex(GlobalSecondaryIndex["Conversion"]):
     eligible_key = UnicodeAttribute(range_key=True)
 
 
+class ConversionsByStatementIndex(GlobalSecondaryIndex["Conversion"]):
+    """Sparse: approved conversions by statement month. Read only when a close of
+    that month takes over from one that died (it rebuilds every line)."""
+
+    Meta = index_meta("by_statement_month")
+    statement_month = UnicodeAttribute(hash_key=True)
+    conversion_id = UnicodeAttribute(range_key=True)
+
+
 class Conversion(Model):
     """Keyed by (brand, order_id): the conditional put on that key is what makes
     a sale exactly-once however often the webhook is retried."""
@@ -60,6 +73,10 @@ class Conversion(Model):
     occurred_at = UnicodeAttribute()
     received_at = UnicodeAttribute()
     statement_month = UnicodeAttribute(null=True)
+    # Set in the same update as the approval: what statement lines are built from, so
+    # a refund after approval (an adjustment of its own month) is never counted twice.
+    approved_commission = NumberAttribute(null=True)
+    approved_sales = NumberAttribute(null=True)  # amount − refunded_amount at approval
     listing_key = UnicodeAttribute()
     pending_shard = UnicodeAttribute(null=True)
     eligible_key = UnicodeAttribute(null=True)
@@ -67,6 +84,7 @@ class Conversion(Model):
     by_brand_received = ConversionsByBrandIndex()
     by_creator_received = ConversionsByCreatorIndex()
     pending_by_eligibility = PendingConversionsIndex()
+    by_statement_month = ConversionsByStatementIndex()
 
 
 class AdjustmentsByMonthIndex(GlobalSecondaryIndex["Refund"]):
@@ -96,4 +114,53 @@ class Refund(Model):
     adjustments_by_month = AdjustmentsByMonthIndex()
 
 
-TABLES = (Conversion, Refund)
+class MonthClose(Model):
+    """The state of one month's close: `closing` (with the lease of the run doing it),
+    then `closed` with its counts. Refunds check it before booking an adjustment."""
+
+    Meta = table_meta("month_closes")
+    month = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()  # closing | closed
+    run_id = UnicodeAttribute()
+    lease_until = UnicodeAttribute()
+    started_at = UnicodeAttribute()
+    finished_at = UnicodeAttribute(null=True)
+    statements = NumberAttribute(default=0)
+    conversions_approved = NumberAttribute(default=0)
+    adjustments = NumberAttribute(default=0)
+
+
+class StatementLinesByCreatorIndex(GlobalSecondaryIndex["StatementLine"]):
+    Meta = index_meta("by_creator")
+    creator_id = UnicodeAttribute(hash_key=True)
+    month_line = UnicodeAttribute(range_key=True)
+
+
+class StatementLinesByBrandIndex(GlobalSecondaryIndex["StatementLine"]):
+    Meta = index_meta("by_brand")
+    brand_id = UnicodeAttribute(hash_key=True)
+    month_line = UnicodeAttribute(range_key=True)
+
+
+class StatementLine(Model):
+    """One brand, one creator and one commission currency in one closed month."""
+
+    Meta = table_meta("statement_lines")
+    month = UnicodeAttribute(hash_key=True)
+    line_key = UnicodeAttribute(range_key=True)  # keys.line_key
+    month_line = UnicodeAttribute()  # keys.month_line: newest-first listings per party
+    brand_id = UnicodeAttribute()
+    creator_id = UnicodeAttribute()
+    currency = UnicodeAttribute()
+    conversions = NumberAttribute(default=0)
+    sales = MapAttribute[str, Any](default=dict)  # sale currency -> amount, net of refunds at approval
+    commission = NumberAttribute(default=0)
+    adjustments = NumberAttribute(default=0)
+    net = NumberAttribute(default=0)
+    paid_at = UnicodeAttribute(null=True)
+
+    by_creator = StatementLinesByCreatorIndex()
+    by_brand = StatementLinesByBrandIndex()
+
+
+TABLES = (Conversion, Refund, MonthClose, StatementLine)

@@ -20,6 +20,17 @@ def binary_response(body: Union[bytes, str], content_type: str) -> Response:
     return Response(body=body, status_code=200, headers={"Content-Type": content_type})
 
 
+def csv_response(body: str, filename: str) -> Response:
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{filename}"',
+        },
+    )
+
+
 def short_link_response(outcome: Outcome) -> Response:
     """A 302 to the destination, or a small HTML page; never cached by browsers."""
     headers = {"Cache-Control": "no-store"}

@@ -1,6 +1,7 @@
 """End to end: start the API exactly as `make run` does and talk HTTP to it."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -137,5 +138,50 @@ def test_head_on_the_demo_link_records_nothing_and_unknown_codes_are_404(local_a
     assert requests.get(local_api["base"] + "/no-such-code", allow_redirects=False, timeout=10).status_code == 404
 
 
-def test_the_spool_drain_runs_beside_the_server(local_api):
-    assert "spool" in local_api["background"]
+def _aws_client(local_api, service: str):
+    import boto3
+
+    return boto3.client(service, endpoint_url=local_api["moto"], region_name="us-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local")
+
+
+def test_every_background_entry_point_of_the_app_runs_beside_the_server(local_api):
+    from app import background
+
+    assert local_api["background"].split(", ") == [entry.name for entry in background.entry_points]
+
+
+def test_a_click_put_in_the_spool_is_written_by_the_local_worker(local_api):
+    # Given a click in the spool queue that make run created from the registry
+    sqs = _aws_client(local_api, "sqs")
+    queue_url = sqs.get_queue_url(QueueName="affilink-click-spool")["QueueUrl"]
+    click_id = f"e2eSpooled{int(time.time() * 1000)}"
+    click = {
+        "click_id": {"S": click_id}, "code": {"S": "demo"}, "creator_id": {"S": "cr_e2e"}, "brand_id": {"S": "br_e2e"},
+        "clicked_at": {"S": "2026-12-01T10:00:00Z"}, "visitor_hash": {"S": "0" * 32}, "referrer": {"S": "direct"},
+        "country": {"S": "FR"}, "device": {"S": "mobile"}, "app": {"S": "tiktok"}, "via": {"S": "link"},
+        "is_bot": {"BOOL": False}, "expires_at": {"N": str(int(time.time()) + 86_400)},
+    }
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"click": click}))
+    # Then the worker started for drain_click_spool writes it to the clicks table, once
+    dynamodb = _aws_client(local_api, "dynamodb")
+    deadline = time.time() + 15
+    item = None
+    while item is None and time.time() < deadline:
+        item = dynamodb.get_item(TableName="affilink-clicks", Key={"click_id": {"S": click_id}}).get("Item")
+        time.sleep(0.2)
+    assert item is not None and item["country"]["S"] == "FR"
+
+
+def test_an_admin_closes_a_month_over_http(local_api):
+    response = requests.post(
+        f"{local_api['base']}/admin/close-month", json={"month": "2026-01"},
+        headers={"Authorization": f"Bearer {local_api['admin_key']}"}, timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "closed"
+    statements = requests.get(
+        f"{local_api['base']}/me/statements", headers={"Authorization": f"Bearer {local_api['creator_key']}"},
+        timeout=10,
+    )
+    assert statements.status_code == 200 and statements.json()["items"] == []
