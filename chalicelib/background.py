@@ -63,8 +63,10 @@ Source = Union[QueueSource, StreamSource, ScheduleSource]
 CLICK_SPOOL = Queue(name="click-spool", url_variable=CLICK_SPOOL_URL_VARIABLE)
 """Clicks whose first write failed (`tap/spool.py`)."""
 
-MONTHLY = ScheduleSource("cron(0 2 1 * ? *)")
-"""02:00 UTC on the first of every month: the monthly close (`money/close.py`)."""
+MONTHLY = ScheduleSource("cron(0 2-23 1 * ? *)")
+"""02:00 UTC on the first of every month, the monthly close (`money/close.py`) of the month
+that just ended; then every hour of that day, which finishes a close that died (its lease
+passed) and costs a read for one already closed."""
 
 
 @dataclass(frozen=True)

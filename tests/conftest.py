@@ -75,9 +75,9 @@ def empty_tables(aws):
     every brand or reads a whole table: `AFFILINK_TABLE_PREFIX` is set to a fresh prefix
     and the tables are created under it. Yields the prefix.
 
-    `chalice.test.Client` applies `.chalice/config.json`'s environment variables
-    (`AFFILINK_TABLE_PREFIX=affilink-` among them) to every request, so the settings
-    are read here, outside any request, and must not be reset during the test."""
+    `chalice.test.Client` applies `.chalice/config.json`'s environment variables to every
+    request (the table prefix is no longer one of them, but a stage could set it), so the
+    settings are read here, outside any request, and must not be reset during the test."""
     from chalicelib.base import config
     from chalicelib.storage import schema
 

@@ -42,6 +42,11 @@ def epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def month_of(moment: datetime) -> str:
+    """`YYYY-MM` of the UTC month of `moment`."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m")
+
+
 def minute_of(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
 

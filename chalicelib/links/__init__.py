@@ -1,2 +1,2 @@
-"""Short links, their destinations, a brand's allowed domains and QR codes.
+"""Short links, their destinations and QR codes.
 It may import `accounts`, `storage` and `base`."""

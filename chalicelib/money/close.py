@@ -17,7 +17,8 @@ run's timer all call it.
    fails the condition: no conversion is ever in two statements.
 3. A run that took over first reads back what the dead run approved (the sparse
    `by_statement_month` index), so its lines cover the whole month.
-4. Collect the adjustments received in M (the sparse `adjustments_by_month` index).
+4. Collect the adjustments received in M: the `MonthAdjustment` items each refund
+   of an approved conversion wrote in its own transaction, read consistently.
 5. Write one line per (brand, creator, commission currency), then mark the month
    `closed` with its counts.
 
@@ -42,15 +43,17 @@ from chalicelib.base.clock import now
 from chalicelib.base.errors import Conflict, InvalidInput
 from chalicelib.base.ids import new_id
 from chalicelib.base.observability import count, logger, milliseconds
-from chalicelib.base.timeutil import format_timestamp, parse_stored, parse_timestamp
+from chalicelib.base.timeutil import format_timestamp, month_of, parse_stored, parse_timestamp
 from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import condition_failed, get_or_none
-from chalicelib.storage.money import Conversion, MonthClose, Refund, StatementLine
+from chalicelib.storage.dynamodb import condition_failed, get_or_none, write_conflict
+from chalicelib.storage.money import Conversion, MonthAdjustment, MonthClose, StatementLine
 
 CLOSING = "closing"
 CLOSED = "closed"
-LEASE = timedelta(minutes=15)  # longer than a Lambda run can last
+LEASE = timedelta(minutes=16)  # longer than the close function may run (15 minutes, `.chalice/config.json`)
+SETTLE = timedelta(seconds=30)  # after a failed run: time for the indexes to show its last approvals
 APPROVERS = 8  # conditional updates in flight at once
+_APPROVE_ATTEMPTS = 5
 _MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])", re.ASCII)
 
 
@@ -85,8 +88,8 @@ class _Line:
 
 
 def parse_month(value: object) -> str:
-    """`YYYY-MM`, or `InvalidInput`."""
-    if not isinstance(value, str) or not _MONTH.fullmatch(value):
+    """`YYYY-MM` of a year from 0001 to 9998 (the month after it must be a date too), or `InvalidInput`."""
+    if not isinstance(value, str) or not _MONTH.fullmatch(value) or not 1 <= int(value[:4]) <= 9998:
         raise InvalidInput("month must be YYYY-MM, such as 2026-11")
     return value
 
@@ -95,10 +98,6 @@ def first_instant_after(month: str) -> datetime:
     """The first instant of the month after `month` (UTC)."""
     year, number = int(month[:4]), int(month[5:])
     return datetime(year + number // 12, number % 12 + 1, 1, tzinfo=timezone.utc)
-
-
-def month_of(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m")
 
 
 def month_before(moment: datetime) -> str:
@@ -160,7 +159,7 @@ def close_month(month: str) -> CloseResult:
             logger.info("close: approvals of the run it took over read back", phase=phase,
                         approved=len(approved), **log)
         phase = "adjustments"
-        adjustments = list(Refund.adjustments_by_month.query(month))
+        adjustments = list(MonthAdjustment.query(month, consistent_read=True))
         logger.info("close: adjustments collected", phase=phase, adjustments=len(adjustments), **log)
         phase = "lines"
         lines = _lines(approved, adjustments)
@@ -222,10 +221,12 @@ def _claim(month: str, run_id: str) -> CloseResult | bool:
 
 
 def _release(month: str, run_id: str) -> None:
-    """A run that failed gives its lease back, so running the close again finishes it at once."""
+    """A run that failed gives its lease back, so running the close again soon finishes it:
+    after `SETTLE`, because the run that takes over reads the failed run's approvals back
+    through an index, which may lag behind the last of them for a moment."""
     try:
         MonthClose(month).update(
-            actions=[MonthClose.lease_until.set(format_timestamp(now()))],
+            actions=[MonthClose.lease_until.set(format_timestamp(now() + SETTLE))],
             condition=(MonthClose.run_id == run_id) & (MonthClose.status == CLOSING),
         )
     except Exception:
@@ -252,23 +253,27 @@ def _approve_eligible(month: str, bound: datetime) -> dict[str, Conversion]:
 
 def _approve(entry: Conversion, month: str) -> Optional[Conversion]:
     conversion = Conversion(entry.brand_id, entry.order_id)
-    try:
-        conversion.update(
-            actions=[
-                Conversion.status.set("approved"),
-                Conversion.statement_month.set(month),
-                Conversion.approved_commission.set(Conversion.commission_amount),
-                Conversion.approved_sales.set(Conversion.amount - Conversion.refunded_amount),
-                Conversion.pending_shard.remove(),
-                Conversion.eligible_key.remove(),
-            ],
-            condition=Conversion.status == "pending",
-        )
-    except UpdateError as error:
-        if condition_failed(error):
-            return None  # refunded in full, or approved already: the index entry was stale
-        raise
-    return conversion
+    for attempt in range(1, _APPROVE_ATTEMPTS + 1):
+        try:
+            conversion.update(
+                actions=[
+                    Conversion.status.set("approved"),
+                    Conversion.statement_month.set(month),
+                    Conversion.approved_commission.set(Conversion.commission_amount),
+                    Conversion.approved_sales.set(Conversion.amount - Conversion.refunded_amount),
+                    Conversion.pending_shard.remove(),
+                    Conversion.eligible_key.remove(),
+                ],
+                condition=Conversion.status == "pending",
+            )
+            return conversion
+        except UpdateError as error:
+            if condition_failed(error):
+                return None  # refunded in full, or approved already: the index entry was stale
+            if not write_conflict(error) or attempt == _APPROVE_ATTEMPTS:
+                raise
+            time.sleep(0.05 * attempt)  # a refund's transaction holds the item for a moment
+    return None
 
 
 def _approved_earlier(month: str, approved: dict[str, Conversion]) -> dict[str, Conversion]:
@@ -278,16 +283,18 @@ def _approved_earlier(month: str, approved: dict[str, Conversion]) -> dict[str, 
     return everything
 
 
-def _lines(approved: dict[str, Conversion], adjustments: list[Refund]) -> dict[tuple[str, str, str], _Line]:
+def _lines(
+    approved: dict[str, Conversion], adjustments: list[MonthAdjustment]
+) -> dict[tuple[str, str, str], _Line]:
     lines: dict[tuple[str, str, str], _Line] = defaultdict(_Line)
     for conversion in approved.values():
         line = lines[(conversion.brand_id, conversion.creator_id or "", conversion.commission_currency)]
         line.conversions += 1
         line.sales[conversion.currency] += int(conversion.approved_sales or 0)
         line.commission += int(conversion.approved_commission or 0)
-    for refund in adjustments:
-        line = lines[(refund.brand_id, refund.creator_id or "", refund.commission_currency)]
-        line.adjustments += int(refund.commission_delta)
+    for adjustment in adjustments:
+        line = lines[(adjustment.brand_id, adjustment.creator_id, adjustment.currency)]
+        line.adjustments += int(adjustment.commission_delta)
     return lines
 
 

@@ -5,8 +5,8 @@ A refund is one transaction that writes the Refund item (keyed by
 conversion's update, conditioned on the refunded amount and status read, so
 two concurrent refunds never both spend the same remainder. A refund of an
 approved conversion (its month closed) is booked as an adjustment of the month
-it was received in, found by the close through the sparse `adjustments_by_month`
-index.
+it was received in (a `MonthAdjustment`, written in the same transaction, which
+the close reads with a consistent read).
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from chalicelib.base.timeutil import format_timestamp
 from chalicelib.money.occurred import occurred_at
 from chalicelib.money.views import conversion_view, load_conversion
 from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import condition_failed, get_or_none, transaction
-from chalicelib.storage.money import Conversion, MonthClose, Refund
+from chalicelib.storage.dynamodb import condition_failed, get_or_none, transaction, write_conflict
+from chalicelib.storage.money import Conversion, MonthAdjustment, MonthClose, Refund
 
 REFUND_FIELDS = ("type", "order_id", "refund_id", "amount", "occurred_at")
 _ATTEMPTS = 5
@@ -60,11 +60,11 @@ def record_refund(brand_id: str, refund: RefundRequest) -> dict[str, Any]:
         try:
             return _apply_refund(conversion, refund)
         except TransactWriteError as error:
-            if not condition_failed(error):
+            if not (condition_failed(error) or write_conflict(error)):
                 raise
-            # Another refund (or the monthly close) changed the conversion, this
-            # refund id was written meanwhile, or the month it would be booked in
-            # began closing: read again and decide anew.
+            # Another refund (or the monthly close) changed the conversion or was
+            # writing it at that instant, this refund id was written meanwhile, or
+            # the month it would be booked in began closing: read again, decide anew.
     raise Conflict(f"order {refund.order_id} is being changed by other requests; try again")
 
 
@@ -121,7 +121,18 @@ def _apply_refund(conversion: Conversion, refund: RefundRequest) -> dict[str, An
         ]
     with transaction() as write:
         write.save(item, condition=Refund.refund_id.does_not_exist())
-        if item.adjustment_month is not None:
+        if item.adjustment_month is not None and item.adjustment_key is not None:
+            write.save(
+                MonthAdjustment(
+                    item.adjustment_month,
+                    item.adjustment_key,
+                    brand_id=conversion.brand_id,
+                    creator_id=conversion.creator_id or "",
+                    currency=conversion.commission_currency,
+                    commission_delta=delta,
+                    refund_key=f"{item.order_key}#{refund.refund_id}",
+                )
+            )
             # Never into a month whose close has begun: the close may have read its
             # adjustments already. The retry reads the clock again (a later month).
             write.condition_check(MonthClose, item.adjustment_month, condition=MonthClose.month.does_not_exist())

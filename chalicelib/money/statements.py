@@ -14,7 +14,7 @@ from typing import Any, Iterator, Mapping, Optional
 
 from pynamodb.exceptions import UpdateError
 
-from chalicelib.accounts.auth import BRAND, CREATOR
+from chalicelib.accounts.auth import BRAND
 from chalicelib.base import validation
 from chalicelib.base.clock import now
 from chalicelib.base.errors import InvalidInput, NotFound
@@ -29,7 +29,6 @@ from chalicelib.storage.pagination import decode_cursor, encode_cursor
 
 CSV_COLUMNS = ("creator_id", "handle", "currency", "conversions", "commission", "adjustments", "net", "paid_at")
 PAID_FIELDS = ("creator_id", "currency")
-PARTIES = (BRAND, CREATOR)
 
 
 def _counterparty(party: str) -> str:
@@ -60,7 +59,7 @@ def _totals(lines: list[StatementLine]) -> dict[str, int]:
 
 def _lines_of(party: str, party_id: str, month: str) -> list[StatementLine]:
     index = StatementLine.by_brand if party == BRAND else StatementLine.by_creator
-    return list(index.query(party_id, StatementLine.month_line.startswith(f"{month}#")))
+    return list(index.query(party_id, StatementLine.month_line.startswith(keys.month_lines(month))))
 
 
 def statement(party: str, party_id: str, month: str) -> dict[str, Any]:
@@ -131,7 +130,7 @@ def _months_newest_first(
     party: str, party_id: str, before: Optional[str]
 ) -> Iterator[tuple[str, list[StatementLine]]]:
     index = StatementLine.by_brand if party == BRAND else StatementLine.by_creator
-    condition = StatementLine.month_line < f"{before}#" if before else None
+    condition = StatementLine.month_line < keys.month_lines(before) if before else None
     month: Optional[str] = None
     lines: list[StatementLine] = []
     for line in index.query(party_id, condition, scan_index_forward=False):

@@ -81,6 +81,15 @@ def _transaction_connection(region: str) -> Connection:
     return Connection(region=region)
 
 
+def write_conflict(error: Exception) -> bool:
+    """True when a write lost a race with a transaction on the same item (DynamoDB
+    cancels one of them; botocore does not retry it): trying again is right."""
+    if getattr(error, "cause_response_code", None) == "TransactionConflictException":
+        return True
+    reasons = getattr(error, "cancellation_reasons", None) or []
+    return any(reason is not None and reason.code == "TransactionConflict" for reason in reasons)
+
+
 def condition_failed(error: Exception) -> bool:
     """True when a put, update or transaction failed only on its condition."""
     cause = getattr(error, "cause_response_code", None)

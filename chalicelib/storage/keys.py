@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from chalicelib.base.timeutil import epoch_ms, format_timestamp, minute_of
+from chalicelib.base.timeutil import epoch_ms, format_timestamp, minute_of, month_of
 
 CATALOGUE = "brands"
 """The one partition of the brands' catalogue index: every brand, in id order."""
@@ -43,7 +43,7 @@ def order_key(brand_id: str, order_id: str) -> str:
 
 def adjustment_month(received: datetime) -> str:
     """`YYYY-MM`: the statement month a refund of an approved conversion is booked in."""
-    return format_timestamp(received)[:7]
+    return month_of(received)
 
 
 def adjustment_key(brand_id: str, creator_id: str, currency: str, conversion_id: str, refund_id: str) -> str:
@@ -67,4 +67,9 @@ def line_key(brand_id: str, creator_id: str, currency: str) -> str:
 
 def month_line(month: str, brand_id: str, creator_id: str, currency: str) -> str:
     """`<month>#<brand>#<creator>#<currency>`: a party's lines, newest month first."""
-    return f"{month}#{line_key(brand_id, creator_id, currency)}"
+    return f"{month_lines(month)}{line_key(brand_id, creator_id, currency)}"
+
+
+def month_lines(month: str) -> str:
+    """`<month>#`: what every `month_line` of that month begins with (and sorts after all earlier months')."""
+    return f"{month}#"

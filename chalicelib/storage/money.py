@@ -1,10 +1,12 @@
 """The money tables: conversions (one per reported sale), refunds, and the
 monthly close's own: month closes and statement lines.
 
-Pending attributed conversions carry `pending_shard` and `eligible_key`,
-approved ones `statement_month`, and refunds of approved conversions
-`adjustment_month` and `adjustment_key` (formats in `keys`): the three sparse
-indexes the monthly close reads, so it reads its month and never a whole table.
+Pending attributed conversions carry `pending_shard` and `eligible_key`, and
+approved ones `statement_month`: the sparse indexes the monthly close reads, so
+it reads its month and never a whole table. A refund of an approved conversion
+also writes a `MonthAdjustment` in the same transaction: the close reads a
+month's adjustments from the base table with a consistent read, so a refund
+written a moment before the close began cannot be missed by an index lagging.
 """
 from __future__ import annotations
 
@@ -87,14 +89,6 @@ class Conversion(Model):
     by_statement_month = ConversionsByStatementIndex()
 
 
-class AdjustmentsByMonthIndex(GlobalSecondaryIndex["Refund"]):
-    """Sparse: refunds of already approved conversions, by the month they arrived."""
-
-    Meta = index_meta("adjustments_by_month")
-    adjustment_month = UnicodeAttribute(hash_key=True)
-    adjustment_key = UnicodeAttribute(range_key=True)
-
-
 class Refund(Model):
     """Keyed by (brand#order, refund_id): a repeated refund id changes nothing."""
 
@@ -108,10 +102,22 @@ class Refund(Model):
     commission_currency = UnicodeAttribute()
     occurred_at = UnicodeAttribute(null=True)  # as the brand reported it
     received_at = UnicodeAttribute()
-    adjustment_month = UnicodeAttribute(null=True)
+    adjustment_month = UnicodeAttribute(null=True)  # where its MonthAdjustment was booked, if any
     adjustment_key = UnicodeAttribute(null=True)
 
-    adjustments_by_month = AdjustmentsByMonthIndex()
+
+class MonthAdjustment(Model):
+    """Commission a refund took back from an approved conversion, booked in the
+    month the refund was received: what the close of that month adds to its lines."""
+
+    Meta = table_meta("month_adjustments")
+    month = UnicodeAttribute(hash_key=True)
+    adjustment_key = UnicodeAttribute(range_key=True)  # keys.adjustment_key
+    brand_id = UnicodeAttribute()
+    creator_id = UnicodeAttribute()
+    currency = UnicodeAttribute()  # the commission currency
+    commission_delta = NumberAttribute()  # < 0
+    refund_key = UnicodeAttribute()  # "<order_key>#<refund_id>": the refund it comes from
 
 
 class MonthClose(Model):
@@ -163,4 +169,4 @@ class StatementLine(Model):
     by_brand = StatementLinesByBrandIndex()
 
 
-TABLES = (Conversion, Refund, MonthClose, StatementLine)
+TABLES = (Conversion, Refund, MonthAdjustment, MonthClose, StatementLine)

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.money import conversions
 from chalicelib.storage.accounts import Membership
-from chalicelib.storage.money import Conversion, Refund
+from chalicelib.storage.money import Conversion, MonthAdjustment, Refund
 from chalicelib.storage.tap import Click
 from tests.helpers import ADMIN, Stored, bearer, call, make_brand, make_creator, new_handle, new_id, stored_items
 
@@ -505,7 +505,8 @@ def test_refund_of_an_approved_conversion_records_a_negative_adjustment(
     assert item.creator_id == creator["creator_id"]
     assert item.adjustment_key.startswith(f"{brand['brand_id']}#{creator['creator_id']}#USD#")
     [found] = december_adjustments(brand)
-    assert found.refund_id == "r-1"
+    assert found.refund_key.endswith("#r-1") and int(found.commission_delta) == -100
+    assert found.adjustment_key == item.adjustment_key
 
     # And the rest of it, refunded too, makes it refunded with a second adjustment
     full = report(client, brand, refund("r-2", 1599))
@@ -513,10 +514,10 @@ def test_refund_of_an_approved_conversion_records_a_negative_adjustment(
     assert sum(int(r.commission_delta) for r in december_adjustments(brand)) == -260
 
 
-def december_adjustments(brand: dict) -> list[Refund]:
-    """The brand's adjustments booked in 2026-12, read through the index the close reads."""
-    of_the_brand = Refund.adjustment_key.startswith(f"{brand['brand_id']}#")
-    return list(Refund.adjustments_by_month.query("2026-12", of_the_brand))
+def december_adjustments(brand: dict) -> list[MonthAdjustment]:
+    """The brand's adjustments booked in 2026-12, read as the close reads them."""
+    of_the_brand = MonthAdjustment.adjustment_key.startswith(f"{brand['brand_id']}#")
+    return list(MonthAdjustment.query("2026-12", of_the_brand, consistent_read=True))
 
 
 def test_concurrent_refunds_never_spend_the_same_remainder(client, brand, attributed_sale):

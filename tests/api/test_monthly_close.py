@@ -208,8 +208,9 @@ def test_a_close_that_dies_halfway_finishes_correctly_when_run_again(client, clo
         close.close_month("2026-11")
     assert MonthClose.get("2026-11").status == "closing"
     statement(client, shop["creator"]["api_key"], "2026-11", status=404)
-    # When it runs again
+    # When it runs again, once the failed run's lease (given back) has settled
     monkeypatch.setattr(close, "_approve", approve)
+    clock.move(close.SETTLE)
     result = close_month(client, "2026-11")
     # Then the month holds all five, each once
     assert result["conversions_approved"] == 5
@@ -333,7 +334,8 @@ def test_admins_read_any_party_s_statement_and_parties_only_their_own(client, cl
 
 
 @pytest.mark.parametrize(
-    "month", ["2026-13", "2026-1", "26-01", "", "2026-00", "２０２６-11", "2026-11\n", None, 202611]
+    "month",
+    ["2026-13", "2026-1", "26-01", "", "2026-00", "２０２６-11", "2026-11\n", None, 202611, "0000-01", "9999-12"],
 )
 def test_a_malformed_month_is_400_and_writes_nothing(client, clock, month):
     clock.set(NOVEMBER_ENDED)
@@ -450,3 +452,50 @@ def test_in_aws_a_close_goes_on_in_the_close_function_invoked_asynchronously(cli
     # Then the function was invoked with the event its schedule sends, naming the month, and the answer is 202
     assert (response.status_code, response.json) == (202, {"month": "2026-10", "status": "closing"})
     assert invoked[0]["detail"] == {"month": "2026-10"} and invoked[0]["detail-type"] == "Close month"
+
+
+def _conflict_once(client_events, operation: str, error: dict) -> list:
+    """Make the next `operation` on this client fail as DynamoDB answers a write that
+    met another transaction on the same item; returns the list of times it did."""
+    from botocore.exceptions import ClientError
+
+    raised: list = []
+
+    def conflict(**_):
+        if not raised:
+            raised.append(operation)
+            raise ClientError(error, operation)
+
+    client_events.register(f"before-call.dynamodb.{operation}", conflict, unique_id=f"conflict-{operation}")
+    return raised
+
+
+def test_a_refund_that_meets_a_transaction_on_its_sale_is_retried_not_answered_500(client, clock, shop):
+    from chalicelib.storage import dynamodb
+
+    pending = sale(client, shop, 2599)
+    events = dynamodb.transaction()._connection.client.meta.events
+    raised = _conflict_once(events, "TransactWriteItems", {
+        "Error": {"Code": "TransactionCanceledException", "Message": "[None, TransactionConflict]"},
+        "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "conflict"}],
+    })
+    try:
+        answered = refund(client, shop, pending["order_id"], 599)
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="conflict-TransactWriteItems")
+    assert raised and answered["refunded_amount"] == 599 and answered["commission"]["amount"] == 200
+
+
+def test_an_approval_that_meets_a_refund_s_transaction_is_retried(client, clock, shop):
+    conversion = sale(client, shop, 2599)
+    clock.set(NOVEMBER_ENDED)
+    events = Conversion._get_connection().connection.client.meta.events
+    raised = _conflict_once(events, "UpdateItem", {
+        "Error": {"Code": "TransactionConflictException", "Message": "a transaction is in progress on this item"},
+    })
+    try:
+        result = close_month(client, "2026-11")
+    finally:
+        events.unregister("before-call.dynamodb.UpdateItem", unique_id="conflict-UpdateItem")
+    assert raised and result["conversions_approved"] == 1
+    assert stored(conversion).statement_month == "2026-11"

@@ -69,3 +69,13 @@ def test_the_timer_fires_each_matching_minute_once_even_when_it_runs_late():
     assert [event["time"] for event in fired] == ["2026-12-01T00:00:00Z"]
     assert fired[0]["detail-type"] == "Scheduled Event"
     assert fired[0]["resources"] == ["arn:aws:events:us-east-1:000000000000:rule/close"]
+
+
+def test_the_registry_s_monthly_close_fires_at_two_on_the_first_then_hourly_that_day():
+    from chalicelib.background import MONTHLY
+
+    schedule = Schedule.parse(MONTHLY.expression)
+    day_one = [hour for hour in range(24) if schedule.fires_at(utc(2026, 12, 1, hour, 0))]
+    assert day_one == list(range(2, 24))
+    assert not schedule.fires_at(utc(2026, 12, 2, 2, 0))
+    assert not schedule.fires_at(utc(2026, 12, 1, 2, 30))
