@@ -9,13 +9,21 @@ from chalice import Chalice
 from chalicelib.accounts import brands, creators, me, programs
 from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
 from chalicelib.background import CLICK_SPOOL, MONTHLY, Background, QueueSource, process_batch
+from chalicelib.integrations import deliveries
+from chalicelib.integrations import secrets as integration_secrets
 from chalicelib.links import short_links
 from chalicelib.money import close, conversions, statements
 from chalicelib.tap import redirect, spool
 from chalicelib.web.api import Api, observe_request, prepare_request
 from chalicelib.web.closing import close_within
 from chalicelib.web.rate_limits import LINK_CREATIONS_PER_MINUTE
-from chalicelib.web.responses import binary_response, csv_response, json_response, short_link_response
+from chalicelib.web.responses import (
+    binary_response,
+    csv_response,
+    json_response,
+    shop_delivery_response,
+    short_link_response,
+)
 
 app = Chalice(app_name="affilink")
 api = Api(app)
@@ -260,3 +268,36 @@ def _statement_response(party, party_id, month):
     if statements.wants_csv(party, api.query("format")):
         return csv_response(statements.statement_csv(party_id, month), f"statement-{month}.csv")
     return json_response(statements.statement(party, party_id, month))
+
+
+# --- shop integrations -----------------------------------------------------------------
+
+
+@app.route("/brands/{brand_id}/integrations/{platform}", methods=["PUT"])
+@api.allow(ADMIN)
+def set_brand_integration(caller, brand_id, platform):
+    return json_response(integration_secrets.set_secret(brand_id, platform, api.body()))
+
+
+@app.route("/me/integrations/{platform}", methods=["PUT"])
+@api.allow(BRAND)
+def set_my_integration(caller, platform):
+    return json_response(integration_secrets.set_secret(caller.id, platform, api.body()))
+
+
+@app.route("/webhooks/{brand_id}/shopify", methods=["POST"])
+@api.public
+def shopify_webhook(brand_id):
+    return shop_delivery_response(deliveries.receive("shopify", brand_id, api.raw_body(), api.headers()))
+
+
+@app.route("/webhooks/{brand_id}/stripe", methods=["POST"])
+@api.public
+def stripe_webhook(brand_id):
+    return shop_delivery_response(deliveries.receive("stripe", brand_id, api.raw_body(), api.headers()))
+
+
+@app.route("/admin/parked-deliveries", methods=["GET"])
+@api.allow(ADMIN)
+def list_parked_deliveries(caller):
+    return json_response(deliveries.list_parked(**api.page_args()))

@@ -43,6 +43,29 @@ def normalize_currency(value: object, field: str = "currency") -> str:
     return code
 
 
+def minor_units(value: object, currency: str, field: str = "amount") -> int:
+    """A decimal amount as the platforms send it (`"59.99"`, `"1234"` for JPY, `"1.005"` for
+    KWD) in minor units of `currency`, exactly (no float); `InvalidInput` when it has more
+    decimals than the currency or is not a non-negative decimal number."""
+    from decimal import Decimal, InvalidOperation
+
+    exponent = _exponent(normalize_currency(currency))
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidInput(f"{field} must be a decimal amount")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise InvalidInput(f"{field} {value!r} is not a decimal amount") from None
+    if not amount.is_finite() or amount < 0 or amount.adjusted() > 20:
+        raise InvalidInput(f"{field} {value!r} is not a decimal amount the API takes")
+    scaled = amount.scaleb(exponent or 0)
+    if scaled != scaled.to_integral_value():
+        raise InvalidInput(f"{field} {value!r} has more decimals than {currency.upper()} has")
+    if scaled > validation.MAX_SAFE_INTEGER:
+        raise InvalidInput(f"{field} {value!r} is more than the API takes")
+    return int(scaled)
+
+
 def round_half_up(numerator: int, denominator: int = 1) -> int:
     """numerator / denominator rounded half up (the contract's `round_half_up`),
     in integers only (both ≥ 0): no float ever touches money."""

@@ -94,6 +94,12 @@ def string(
     return value
 
 
+def reject_control_characters(value: str, field: str) -> None:
+    """`InvalidInput` for a value holding a control character (NUL, ESC, CR, …)."""
+    if any(ord(char) < 0x20 or 0x7F <= ord(char) < 0xA0 for char in value):
+        raise InvalidInput(f"{field} must not contain control characters")
+
+
 def required_string(body: Mapping[str, Any], field: str, *, min_length: int = 1, max_length: int) -> str:
     """`string` of a field that must be there."""
     value = string(body, field, min_length=min_length, max_length=max_length)

@@ -73,3 +73,18 @@ def month_line(month: str, brand_id: str, creator_id: str, currency: str) -> str
 def month_lines(month: str) -> str:
     """`<month>#`: what every `month_line` of that month begins with (and sorts after all earlier months')."""
     return f"{month}#"
+
+
+def delivery_record(brand_id: str, delivery_id: str) -> str:
+    """`delivery#<brand>#<platform delivery id>`: a shop delivery already recorded."""
+    return f"delivery#{brand_id}#{delivery_id}"
+
+
+def payment_record(brand_id: str, platform: str, reference: str) -> str:
+    """`payment#<brand>#<platform>#<reference>`: a sale's platform payment (a Stripe payment intent)."""
+    return f"payment#{brand_id}#{platform}#{reference}"
+
+
+def parked_delivery(brand_id: str, delivery_id: str) -> str:
+    """`<brand>#<platform delivery id>`: a delivery parked once however often it is redelivered."""
+    return f"{brand_id}#{delivery_id}"

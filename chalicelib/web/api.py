@@ -130,6 +130,14 @@ class Api:
     def page_args(self) -> dict[str, Any]:
         return {"limit": requests.page_limit(self.query("limit")), "cursor": self.query("cursor")}
 
+    def raw_body(self) -> bytes:
+        raw = self.request.raw_body
+        return raw.encode("utf-8") if isinstance(raw, str) else raw or b""
+
+    def headers(self) -> dict[str, str]:
+        """Every header, names lower-cased."""
+        return {name.lower(): value for name, value in self.request.headers.items()}
+
     def header(self, name: str) -> Optional[str]:
         return self.request.headers.get(name)
 

@@ -6,6 +6,7 @@ from typing import Any, Optional, Union
 
 from chalice import Response
 
+from chalicelib.integrations.deliveries import Received
 from chalicelib.tap.redirect import Outcome
 from chalicelib.web.pages import page
 
@@ -29,6 +30,16 @@ def csv_response(body: str, filename: str) -> Response:
             "Content-Disposition": f'attachment; filename="{filename}"',
         },
     )
+
+
+SHOP_DELIVERY_STATUS = {"recorded": 200, "duplicate": 200, "ignored": 200, "parked": 202}
+"""A shop's webhook is answered 2xx whenever it was correctly signed, or the platform retries
+it and, after enough failures, turns the webhook off: 202 says it was kept, not used."""
+
+
+def shop_delivery_response(received: Received) -> Response:
+    status = 201 if received.created else SHOP_DELIVERY_STATUS[received.outcome]
+    return json_response(received.view(), status)
 
 
 def short_link_response(outcome: Outcome) -> Response:

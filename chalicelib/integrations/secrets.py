@@ -1,0 +1,40 @@
+"""A brand's shop platform secrets: set by the admin or the brand, never shown back."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from chalicelib.accounts.brands import load_brand
+from chalicelib.base import validation
+from chalicelib.base.clock import now
+from chalicelib.base.config import settings
+from chalicelib.base.errors import NotFound
+from chalicelib.base.timeutil import format_timestamp
+from chalicelib.integrations.catalogue import PLATFORMS
+from chalicelib.storage.dynamodb import get_or_none
+from chalicelib.storage.integrations import IntegrationSecret
+
+MAX_SECRET_LENGTH = 512
+
+
+def webhook_url(brand_id: str, platform: str) -> str:
+    return f"{settings().public_base_url}/webhooks/{brand_id}/{platform}"
+
+
+def set_secret(brand_id: str, platform: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    """Store the brand's signing secret for `platform`: `{platform, configured, webhook_url}`."""
+    if platform not in PLATFORMS:
+        raise NotFound(f"no integration named {platform[:40]!r}: {', '.join(PLATFORMS)}")
+    validation.reject_unknown_fields(body, ("secret",))
+    secret = validation.required_string(body, "secret", min_length=8, max_length=MAX_SECRET_LENGTH)
+    validation.reject_control_characters(secret, "secret")
+    brand = load_brand(brand_id)
+    IntegrationSecret(brand.brand_id, platform, secret=secret, updated_at=format_timestamp(now())).save()
+    return {"platform": platform, "configured": True, "webhook_url": webhook_url(brand.brand_id, platform)}
+
+
+def secret_of(brand_id: str, platform: str) -> str | None:
+    """The brand's secret for `platform`, or None (an unknown brand has none either)."""
+    if not brand_id or len(brand_id) > validation.MAX_ID_LENGTH:
+        return None
+    item = get_or_none(IntegrationSecret, brand_id, platform, consistent=True)
+    return item.secret if item is not None else None
