@@ -37,7 +37,7 @@ from chalicelib.storage.pagination import key_attributes, paginate
 DELIVERY_MEMORY = timedelta(days=30)  # longer than any platform retries a delivery
 RECORDED, DUPLICATE, IGNORED, PARKED = "recorded", "duplicate", "ignored", "parked"
 _KEPT_HEADERS_LIMIT = 4096
-_ATTEMPTS = 3
+_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,9 @@ def receive(platform: str, brand_id: str, raw_body: bytes, headers: Mapping[str,
         if interpreted.conversion is None:
             return Received(IGNORED)
         try:
-            recorded = conversions.record_conversion(brand_id, interpreted.conversion)
+            recorded = conversions.record_conversion(
+                brand_id, interpreted.conversion, expected_refunded=interpreted.expects_refunded
+            )
             break
         except (InvalidInput, NotFound, Conflict) as refused:
             # A refund worked out from what was refunded before (Stripe's, in proportion)

@@ -45,6 +45,9 @@ class Interpreted:
     delivery_id: str
     conversion: Optional[dict[str, Any]]
     payment: Optional[Payment] = None
+    # A refund worked out from what the order had refunded so far (Stripe's, in proportion) is
+    # recorded only if that is still what it has: two deliveries at once cannot both add theirs.
+    expects_refunded: Optional[int] = None
 
 
 class Ledger(Protocol):

@@ -173,6 +173,7 @@ def _sale(delivery_id: str, event: Mapping[str, Any], session: Mapping[str, Any]
     details = {} if raw_details is None else _object(raw_details, "session.total_details")
     tax = _amount(details, "amount_tax", "session.total_details", required=False)  # all tax, shipping's too
     amount = max(0, amount_total - tax - _shipping_without_tax(session, details))
+    amount_total, amount = _iso_minor(amount_total, currency), _iso_minor(amount, currency)
     sale: dict[str, Any] = {"type": "sale", "order_id": order_id, "amount": amount, "currency": currency}
     click_id = _click_id(session)
     if click_id is not None:
@@ -192,7 +193,7 @@ def _refund(delivery_id: str, event: Mapping[str, Any], charge: Mapping[str, Any
     intent = _text(charge, "payment_intent", "charge")
     charged = _amount(charge, "amount", "charge")
     refunded_total = _amount(charge, "amount_refunded", "charge")
-    _currency(charge, "charge")
+    currency = _currency(charge, "charge")
     if refunded_total > charged:
         raise Unusable("charge.amount_refunded is more than charge.amount")
     occurred_at = _occurred_at(event)
@@ -207,7 +208,8 @@ def _refund(delivery_id: str, event: Mapping[str, Any], charge: Mapping[str, Any
     if payment.amount_total <= 0:
         return Interpreted(delivery_id, None)
     commissionable_refunded = min(
-        payment.commissionable, round_half_up(refunded_total * payment.commissionable, payment.amount_total)
+        payment.commissionable,
+        round_half_up(_iso_minor(refunded_total, currency) * payment.commissionable, payment.amount_total),
     )
     increase = commissionable_refunded - already
     if increase <= 0:
@@ -223,7 +225,20 @@ def _refund(delivery_id: str, event: Mapping[str, Any], charge: Mapping[str, Any
         "amount": increase,
         "occurred_at": occurred_at,
     }
-    return Interpreted(delivery_id, refund)
+    return Interpreted(delivery_id, refund, expects_refunded=already)
+
+
+# Stripe's amounts are in the currency's minor units, as ISO 4217 counts them, except for a few
+# currencies Stripe keeps as two-decimal for backwards compatibility although ISO 4217 gives them
+# none: the Icelandic króna (5 ISK is `amount: 500`, always a multiple of 100).
+_STRIPE_FACTOR = {"ISK": 100}
+
+
+def _iso_minor(amount: int, currency: str) -> int:
+    factor = _STRIPE_FACTOR.get(currency, 1)
+    if amount % factor:
+        raise Unusable(f"a {currency} amount from Stripe must be a multiple of {factor}")
+    return amount // factor
 
 
 def interpret(raw_body: bytes, headers: Mapping[str, str], ledger: Ledger) -> Interpreted:

@@ -34,16 +34,23 @@ def record_signed_conversion(
     return _record(brand_id, validation.parse_json_object(signed), brand)
 
 
-def record_conversion(brand_id: str, body: Mapping[str, Any]) -> Recorded:
-    """A sale (new, or a replay of the same one) or a refund, and the conversion as the API shows it."""
-    return _record(brand_id, body, None)
+def record_conversion(
+    brand_id: str, body: Mapping[str, Any], *, expected_refunded: Optional[int] = None
+) -> Recorded:
+    """A sale (new, or a replay of the same one) or a refund, and the conversion as the API shows it.
+
+    `expected_refunded`: record a refund only if the order's `refunded_amount` is still this
+    (a shop integration that worked the refund out from it); else `Conflict`."""
+    return _record(brand_id, body, None, expected_refunded)
 
 
-def _record(brand_id: str, body: Mapping[str, Any], brand: Optional[Brand]) -> Recorded:
+def _record(
+    brand_id: str, body: Mapping[str, Any], brand: Optional[Brand], expected_refunded: Optional[int] = None
+) -> Recorded:
     if validation.choice(body, "type", TYPES) == "sale":
         sale = parse_sale(body)
         return record_sale(brand or load_brand(brand_id, consistent=True), sale)
-    return Recorded(record_refund(brand_id, parse_refund(body)), created=False)
+    return Recorded(record_refund(brand_id, parse_refund(body), expected_refunded), created=False)
 
 
 def list_conversions(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
@@ -50,13 +50,18 @@ def parse_refund(body: Mapping[str, Any]) -> RefundRequest:
     )
 
 
-def record_refund(brand_id: str, refund: RefundRequest) -> dict[str, Any]:
-    """The conversion after this refund (or unchanged, for a refund id seen before)."""
+def record_refund(brand_id: str, refund: RefundRequest, expected_refunded: Optional[int] = None) -> dict[str, Any]:
+    """The conversion after this refund (or unchanged, for a refund id seen before).
+
+    With `expected_refunded`, only if the order's `refunded_amount` is still that (else
+    `Conflict`): the write is conditioned on the amount read, so the check holds at write time."""
     for _attempt in range(_ATTEMPTS):
         conversion = load_conversion(brand_id, refund.order_id)
         order = keys.order_key(brand_id, refund.order_id)
         if get_or_none(Refund, order, refund.refund_id, consistent=True) is not None:
             return conversion_view(conversion)  # the same refund again: no change
+        if expected_refunded is not None and int(conversion.refunded_amount or 0) != expected_refunded:
+            raise Conflict(f"order {refund.order_id} was refunded meanwhile; work the refund out again")
         try:
             return _apply_refund(conversion, refund)
         except TransactWriteError as error:

@@ -277,15 +277,42 @@ def test_only_the_brand_itself_or_the_admin_sets_its_secrets(client):
 
 
 def test_two_stripe_refunds_of_one_charge_at_once_record_what_was_refunded_once(client, clock, shop):
-    import threading
-
     brand_id = shop["brand"]["brand_id"]
     session = checkout_session(new_id("cs_test"), new_id("pi"), tap(client, shop, clock))
     assert send_stripe(client, brand_id, stripe_event("checkout.session.completed", session, clock)).status_code == 201
     # When Stripe delivers the half refund and the full refund of the charge at the same moment
     events = [stripe_event("charge.refunded", refunded_charge(session["payment_intent"], cumulative), clock)
               for cumulative in (2995, 5990)]
-    start, answers = threading.Barrier(2), []
+    answers = _deliver_at_once(client, brand_id, events)
+    # Then whatever their order, the whole merchandise is refunded once and nothing is parked
+    assert sorted(answers) == [200, 200]
+    order = call(client, "GET", "/me/conversions", headers=bearer(shop["brand"]["api_key"])).json["items"][0]
+    assert (order["refunded_amount"], order["status"]) == (4583, "refunded")
+
+
+def test_two_partial_stripe_refunds_at_once_take_back_only_what_was_refunded(client, clock, shop):
+    brand_id = shop["brand"]["brand_id"]
+    for _ in range(6):  # several rounds: the two deliveries must meet at least once for the test to mean anything
+        session = checkout_session(new_id("cs_test"), new_id("pi"), tap(client, shop, clock))
+        sale = send_stripe(client, brand_id, stripe_event("checkout.session.completed", session, clock))
+        assert sale.status_code == 201
+        # When 10.00 € and then 20.00 € in all are refunded, delivered at the same moment
+        events = [stripe_event("charge.refunded", refunded_charge(session["payment_intent"], cumulative), clock)
+                  for cumulative in (1000, 2000)]
+        answers = _deliver_at_once(client, brand_id, events)
+        # Then the sale has 20.00 € of 59.90 € refunded, in proportion: 4583 × 2000 / 5990 = 1530.2 → 1530
+        assert sorted(answers) == [200, 200]
+        [order] = [item for item in call(client, "GET", "/me/conversions?limit=100",
+                                         headers=bearer(shop["brand"]["api_key"])).json["items"]
+                   if item["order_id"] == session["id"]]
+        assert order["refunded_amount"] == 1530
+
+
+def _deliver_at_once(client, brand_id: str, events: list[dict]) -> list[int]:
+    """Send the Stripe events from as many threads released together; their statuses."""
+    import threading
+
+    start, answers = threading.Barrier(len(events)), []
 
     def deliver(event):
         start.wait()
@@ -296,7 +323,4 @@ def test_two_stripe_refunds_of_one_charge_at_once_record_what_was_refunded_once(
         thread.start()
     for thread in threads:
         thread.join()
-    # Then whatever their order, the whole merchandise is refunded once and nothing is parked
-    assert sorted(answers) == [200, 200]
-    order = call(client, "GET", "/me/conversions", headers=bearer(shop["brand"]["api_key"])).json["items"][0]
-    assert (order["refunded_amount"], order["status"]) == (4583, "refunded")
+    return answers

@@ -406,6 +406,7 @@ def test_a_partial_refund_is_in_proportion_rounded_half_up():
         "stripe:evt_r1",
         {"type": "refund", "order_id": "cs_test_refunds", "refund_id": "ch_refunds:500", "amount": 401,
          "occurred_at": CREATED_AT},
+        expects_refunded=0,  # recorded only if nothing was refunded meanwhile
     )
 
 
@@ -553,3 +554,28 @@ def test_deeply_nested_json_is_unusable():
     _never_raises_but_unusable(b"[" * 100_000 + b"]" * 100_000)
     _never_raises_but_unusable(b'{"id": "evt_1", "type": "charge.refunded", "data": ' + b"[" * 50_000 + b"]" * 50_000
                                + b"}")
+
+
+def test_icelandic_kronur_come_from_stripe_in_hundredths_and_are_stored_whole():
+    # Stripe keeps ISK two-decimal for backwards compatibility: 12,500 kr is `amount_total: 1250000`;
+    # ISO 4217 gives ISK no minor unit, so the sale is 12500.
+    result = interpret(event("checkout.session.completed", session(currency="isk", amount_total=1_250_000,
+                                                                   amount_subtotal=1_250_000)))
+    assert result.conversion is not None
+    assert (result.conversion["amount"], result.conversion["currency"]) == (12_500, "ISK")
+    assert result.payment is not None and result.payment.amount_total == 12_500
+
+
+def test_an_isk_amount_that_is_not_whole_kronur_is_unusable():
+    with pytest.raises(Unusable):
+        interpret(event("checkout.session.completed", session(currency="isk", amount_total=1_250_050,
+                                                              amount_subtotal=1_250_050)))
+
+
+def test_a_refund_says_which_refunded_amount_it_was_worked_out_from():
+    payment = Payment("pi_3QkLmN2eZvKYlo2C1xYzAbCd", "cs_test_a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuVwXyZ", 1000, 800)
+    ledger = FakeLedger((payment,), {payment.order_id: 120})
+    result = interpret(event("charge.refunded", charge(amount_refunded=500)), ledger)
+    # 800 × 500 / 1000 = 400 refunded in all; 120 were already: 280 more, only if still 120
+    assert result.conversion is not None and result.conversion["amount"] == 280
+    assert result.expects_refunded == 120
