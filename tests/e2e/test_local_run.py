@@ -185,3 +185,49 @@ def test_an_admin_closes_a_month_over_http(local_api):
         timeout=10,
     )
     assert statements.status_code == 200 and statements.json()["items"] == []
+
+
+def test_concurrent_sales_and_refunds_over_http_are_all_kept(local_api):
+    """Issue 11, 1: with a dozen clients mixing new sales and refunds that contend for the
+    same orders, every sale answered 201 is stored and every refund answered 200 counted."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+    base, brand_key = local_api["base"], local_api["brand_key"]
+    headers = {"Authorization": f"Bearer {brand_key}"}
+    run = f"{int(time.time() * 1000)}"
+    orders = [f"conc-{run}-{i}" for i in range(12)]
+    created = [requests.post(f"{base}/conversions", json={"type": "sale", "order_id": order, "amount": 10_000,
+                                                          "currency": "EUR"}, headers=headers, timeout=30)
+               for order in orders[:4]]
+    assert all(response.status_code == 201 for response in created)
+
+    def one(job: int) -> tuple[str, str, int]:
+        if job % 3 == 0:  # a new sale
+            order = f"conc-{run}-new-{job}"
+            body = {"type": "sale", "order_id": order, "amount": 500, "currency": "EUR"}
+            return "sale", order, requests.post(f"{base}/conversions", json=body, headers=headers,
+                                                timeout=30).status_code
+        order = random.choice(orders[:4])  # refunds of 1 contending for the same four orders
+        body = {"type": "refund", "order_id": order, "refund_id": f"r-{job}", "amount": 1}
+        return "refund", order, requests.post(f"{base}/conversions", json=body, headers=headers,
+                                              timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(one, range(120)))
+    assert all(status in (200, 201, 409) for _, _, status in outcomes), outcomes
+    listed = {}
+    cursor = None
+    while True:
+        page = requests.get(f"{base}/me/conversions", params={"limit": 100, **({"cursor": cursor} if cursor else {})},
+                            headers=headers, timeout=30).json()
+        listed.update({item["order_id"]: item for item in page["items"]})
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    for kind, order, status in outcomes:
+        if kind == "sale" and status == 201:
+            assert order in listed, f"sale {order} answered 201 but is not stored"
+    for order in orders[:4]:
+        accepted = sum(1 for kind, o, status in outcomes if kind == "refund" and o == order and status == 200)
+        assert listed[order]["refunded_amount"] == accepted, order
