@@ -30,23 +30,6 @@ FAKE_CREDENTIALS = {
 }
 
 
-class _QuietRequestHandler:
-    """Chalice's local handler logs the client's address on every request;
-    Affilink never logs an IP address, access logs included."""
-
-    @staticmethod
-    def build(app, config):
-        import functools
-
-        from chalice.local import ChaliceRequestHandler
-
-        class Handler(ChaliceRequestHandler):
-            def log_message(self, format, *args):  # noqa: A002 - stdlib signature
-                sys.stderr.write("%s\n" % (format % args))
-
-        return functools.partial(Handler, app_object=app, config=config)
-
-
 def _prepare_environment(port: int) -> Optional[ThreadedMotoServer]:
     """Point every AWS client at a moto server; start one if none is given."""
     for name, value in FAKE_CREDENTIALS.items():
@@ -121,14 +104,22 @@ def _banner(port: int, demo, workers: list) -> str:
 
 
 def main() -> int:
-    port = int(os.environ.get("PORT", "8000"))
+    from local.server import Handler, PortError, bind, port_from
+
+    try:  # before anything starts: a bad PORT is one line, at once
+        http_server = bind(port_from(os.environ.get("PORT")))
+    except PortError as error:
+        print(f"make run: {error}", file=sys.stderr, flush=True)
+        return 2
+    port = http_server.server_address[1]  # PORT=0: the one the system chose
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the embedded moto server's access log
     moto_server = _prepare_environment(port)
     endpoint = os.environ["AWS_ENDPOINT_URL_DYNAMODB"]
     region = os.environ["AWS_REGION"]
 
+    import functools
+
     from chalice.config import Config
-    from chalice.local import create_local_server
 
     from app import app, background
     from chalicelib.base import config
@@ -143,22 +134,21 @@ def main() -> int:
     workers = _start_workers(background, endpoint, region)
 
     chalice_config = Config.create(chalice_stage="dev", app_name="affilink")
-    server = create_local_server(app, chalice_config, "127.0.0.1", port)
-    server.server.RequestHandlerClass = _QuietRequestHandler.build(app, chalice_config)
+    http_server.RequestHandlerClass = functools.partial(Handler, app_object=app, config=chalice_config)
     print(_banner(port, demo, workers), flush=True)
 
     def stop(signum, frame):
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=http_server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        server.server.serve_forever()
+        http_server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         for worker in workers:
             worker.stop()
-        server.server.server_close()
+        http_server.server_close()
         if moto_server is not None:
             moto_server.stop()
         print("Affilink stopped.", flush=True)

@@ -91,6 +91,9 @@ def string(
         raise InvalidInput(f"{field} must be a string")
     if not min_length <= len(value) <= max_length:
         raise InvalidInput(f"{field} must be {min_length} to {max_length} characters")
+    # No field of the API is text with control characters in it: a NUL or an ESC in an id or a
+    # link's source is a mistake or an attack on whoever reads it later (a log, a CSV, a shell).
+    reject_control_characters(value, field)
     return value
 
 

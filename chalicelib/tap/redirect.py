@@ -103,13 +103,44 @@ def _load_target(code: str) -> Optional[Target]:
     )
 
 
+_reads_in_flight: dict[str, threading.Lock] = {}
+_reads_guard = threading.Lock()
+LINK_READ_ATTEMPTS = 2  # each bounded by the fast client's sub-second timeouts
+LINK_READ_PAUSE = 0.05
+
+
 def cached_target(code: str) -> Optional[Target]:
+    """The link's target from the cache, or read once for every request that misses it at the
+    same moment (a burst of first taps on a new link waits for one read, not fifty)."""
     entry = link_cache.get(code)
     if entry is not None:
         return entry[1]
-    target = _load_target(code)
-    link_cache.put(code, target, CACHE_SECONDS if target else UNKNOWN_CACHE_SECONDS)
+    with _reads_guard:
+        reading = _reads_in_flight.setdefault(code, threading.Lock())
+    with reading:
+        entry = link_cache.get(code)  # read by the request this one waited for
+        if entry is not None:
+            return entry[1]
+        try:
+            target = _load_target_with_retry(code)
+            link_cache.put(code, target, CACHE_SECONDS if target else UNKNOWN_CACHE_SECONDS)
+        finally:
+            with _reads_guard:
+                _reads_in_flight.pop(code, None)
     return target
+
+
+def _load_target_with_retry(code: str) -> Optional[Target]:
+    # The link read is the one thing a redirect cannot do without: a second attempt, still
+    # bounded in time, before the visitor gets the 503 page.
+    for attempt in range(1, LINK_READ_ATTEMPTS + 1):
+        try:
+            return _load_target(code)
+        except Exception:
+            if attempt == LINK_READ_ATTEMPTS:
+                raise
+            time.sleep(LINK_READ_PAUSE)
+    return None
 
 
 def _refusal(target: Target, moment: datetime) -> Optional[Outcome]:

@@ -5,6 +5,7 @@ and one log line per request with its metrics flushed."""
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Callable, Optional
 
 from chalice import Chalice, Response
@@ -21,19 +22,30 @@ from chalicelib.web.errors import error_response, internal_error_response
 View = Callable[..., Response]
 
 
+_this_thread = threading.local()
+
+
 def prepare_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """HTTP middleware, before Chalice's own 405 and 415 checks, auth and rate limits:
     413 for bodies over 64 KiB first of all; and a GET or HEAD (no body) is never
-    refused for its Content-Type (a tap on a short link must always redirect)."""
+    refused for its Content-Type (a tap on a short link must always redirect).
+
+    It also keeps the request for the thread serving it: Chalice's `app.current_request`
+    is one attribute for the whole app, which the threaded local server overwrites with
+    whichever request came last (a view read another request's body under concurrency)."""
+    _this_thread.request = event
     try:
-        requests.check_body_size(event.raw_body)
-    except DomainError as error:
-        return error_response(error)
-    if event.method in ("GET", "HEAD") and "content-type" in event.headers:
-        event.headers = CaseInsensitiveMapping(
-            {name: value for name, value in event.headers.items() if name != "content-type"}
-        )
-    return get_response(event)
+        try:
+            requests.check_body_size(event.raw_body)
+        except DomainError as error:
+            return error_response(error)
+        if event.method in ("GET", "HEAD") and "content-type" in event.headers:
+            event.headers = CaseInsensitiveMapping(
+                {name: value for name, value in event.headers.items() if name != "content-type"}
+            )
+        return get_response(event)
+    finally:
+        _this_thread.request = None
 
 
 def observe_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
@@ -61,7 +73,8 @@ class Api:
 
     @property
     def request(self) -> Request:
-        request = self.app.current_request
+        """The request this thread serves (see `prepare_request`)."""
+        request = getattr(_this_thread, "request", None)
         if request is None:
             raise RuntimeError("no request: Api helpers are for route handlers")
         return request
