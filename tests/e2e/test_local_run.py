@@ -231,3 +231,46 @@ def test_concurrent_sales_and_refunds_over_http_are_all_kept(local_api):
     for order in orders[:4]:
         accepted = sum(1 for kind, o, status in outcomes if kind == "refund" and o == order and status == 200)
         assert listed[order]["refunded_amount"] == accepted, order
+
+
+def _post_at_once(url: str, body: dict, headers: dict, times: int) -> list:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(times)
+
+    def post(_):
+        start.wait()
+        return requests.post(url, json=body, headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(post, range(times)))
+
+
+def test_fifty_deliveries_of_one_sale_and_of_one_refund_count_once(local_api):
+    headers = {"Authorization": f"Bearer {local_api['brand_key']}"}
+    url = f"{local_api['base']}/conversions"
+    order = f"once-{int(time.time() * 1000)}"
+    sale = {"type": "sale", "order_id": order, "amount": 4200, "currency": "EUR"}
+    answers = _post_at_once(url, sale, headers, 50)
+    assert sorted(response.status_code for response in answers) == [200] * 49 + [201]
+    assert len({response.json()["conversion_id"] for response in answers}) == 1
+    refund = {"type": "refund", "order_id": order, "refund_id": "the-one", "amount": 1000}
+    refunds = _post_at_once(url, refund, headers, 50)
+    assert {response.status_code for response in refunds} == {200}
+    assert {response.json()["refunded_amount"] for response in refunds} <= {0, 1000}
+    listed = requests.get(f"{local_api['base']}/me/conversions", headers=headers, params={"limit": 100},
+                          timeout=30).json()["items"]
+    [stored] = [item for item in listed if item["order_id"] == order]
+    assert stored["refunded_amount"] == 1000
+
+
+def test_concurrent_closes_of_one_month_over_http_make_one_close(local_api):
+    headers = {"Authorization": f"Bearer {local_api['admin_key']}"}
+    answers = _post_at_once(f"{local_api['base']}/admin/close-month", {"month": "2025-06"}, headers, 8)
+    assert {response.status_code for response in answers} <= {200, 202}
+    final = requests.post(f"{local_api['base']}/admin/close-month", json={"month": "2025-06"}, headers=headers,
+                          timeout=60)
+    assert final.status_code == 200 and final.json()["status"] == "closed"
+    closed = [response.json() for response in answers if response.status_code == 200]
+    assert all(answer == final.json() for answer in closed)
