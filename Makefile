@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test unit api e2e bench lint package clean
+.PHONY: run test unit api e2e fuzz bench lint package clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ api: $(STAMP)
 
 e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
+
+## Fuzz every operation of openapi.yaml against the local server, longer than make test does.
+fuzz: $(STAMP)
+	AFFILINK_FUZZ_EXAMPLES=$${AFFILINK_FUZZ_EXAMPLES:-300} $(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/e2e/test_fuzz.py
 
 bench: $(STAMP)
 	$(PY) -m bench.run
