@@ -231,3 +231,42 @@ def test_a_cold_redirect_costs_the_link_read_plus_one_more_read(client, demo):
         "before-call.dynamodb.BatchGetItem",
         "before-call.dynamodb.PutItem",
     ]
+
+
+def _failing_link_reads(times: int) -> tuple[list, object]:
+    """Make the next `times` reads of a link by the redirect fail as an unreachable DynamoDB does."""
+    from botocore.exceptions import EndpointConnectionError
+
+    failed: list = []
+
+    def fail(**_):
+        if len(failed) < times:
+            failed.append(1)
+            raise EndpointConnectionError(endpoint_url="http://dynamodb")
+
+    events = tap_storage.fast_dynamodb_client().meta.events
+    events.register("before-call.dynamodb.GetItem", fail, unique_id="failing-link-reads")
+    return failed, events
+
+
+def test_a_link_read_that_fails_once_is_read_again_and_the_tap_redirects(client, demo):
+    failed, events = _failing_link_reads(1)
+    try:
+        response = client.http.get(demo["path"])
+    finally:
+        events.unregister("before-call.dynamodb.GetItem", unique_id="failing-link-reads")
+    assert failed == [1]
+    assert response.status_code == 302
+
+
+def test_a_link_that_cannot_be_read_at_all_is_a_503_page_never_a_redirect(client, demo):
+    failed, events = _failing_link_reads(2)
+    try:
+        response = client.http.get(demo["path"])
+    finally:
+        events.unregister("before-call.dynamodb.GetItem", unique_id="failing-link-reads")
+    assert len(failed) == 2
+    assert response.status_code == 503
+    assert "Location" not in response.headers
+    assert response.headers["Content-Type"].startswith("text/html") and b"Try again" in response.body
+    assert stored_clicks() == []
