@@ -3,7 +3,8 @@
 - DynamoDB, DynamoDB Streams and SQS: an embedded moto server on a free
   port, or the moto server at AWS_ENDPOINT_URL_DYNAMODB when that is set
   (tables and queues are created when missing).
-- The API: Chalice's local server, in this process.
+- The API: Chalice's local server, in this process, made fit for bursts and
+  odd requests (`local/server.py`); the port is checked before anything starts.
 - What runs behind the API in AWS: background workers in this process (see
   `local/workers.py`) feed the same handlers Lambda would.
 - The admin key: AFFILINK_ADMIN_KEY, or a generated one, printed.
