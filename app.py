@@ -9,13 +9,10 @@ from chalice import Chalice
 from chalicelib.accounts import brands, creators, me, programs
 from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
 from chalicelib.background import CLICK_SPOOL, MONTHLY, Background, QueueSource, process_batch
-from chalicelib.integrations import deliveries
-from chalicelib.integrations import secrets as integration_secrets
 from chalicelib.links import short_links
-from chalicelib.money import close, conversions, statements
+from chalicelib.money import conversions
 from chalicelib.tap import redirect, spool
 from chalicelib.web.api import Api, observe_request, prepare_request
-from chalicelib.web.closing import close_within
 from chalicelib.web.rate_limits import LINK_CREATIONS_PER_MINUTE
 from chalicelib.web.responses import (
     binary_response,
@@ -224,6 +221,9 @@ def list_my_conversions(caller):
 @app.route("/admin/close-month", methods=["POST"])
 @api.allow(ADMIN)
 def close_month(caller):
+    from chalicelib.money import close  # the back office's modules: not paid by a tap's cold start
+    from chalicelib.web.closing import close_within
+
     result = close_within(close.month_from_request(api.body()))
     return json_response(result.view(), 200 if result.status == close.CLOSED else 202)
 
@@ -231,12 +231,16 @@ def close_month(caller):
 @background.entry_point("close_month", MONTHLY)
 def close_month_on_schedule(event):
     """The schedule (and the admin route's asynchronous invocation, which names the month)."""
+    from chalicelib.money import close
+
     return close.close_month(close.scheduled_month(event.detail.get("month"), event.time)).view()
 
 
 @app.route("/me/statements", methods=["GET"])
 @api.allow(BRAND, CREATOR)
 def list_my_statements(caller):
+    from chalicelib.money import statements
+
     return json_response(statements.list_statements(caller.role, caller.id, **api.page_args()))
 
 
@@ -249,6 +253,8 @@ def get_my_statement(caller, month):
 @app.route("/me/statements/{month}/paid", methods=["POST"])
 @api.allow(BRAND)
 def mark_statement_line_paid(caller, month):
+    from chalicelib.money import statements
+
     return json_response(statements.mark_paid(caller.id, month, api.body()))
 
 
@@ -265,6 +271,8 @@ def get_creator_statement(caller, creator_id, month):
 
 
 def _statement_response(party, party_id, month):
+    from chalicelib.money import statements
+
     if statements.wants_csv(party, api.query("format")):
         return csv_response(statements.statement_csv(party_id, month), f"statement-{month}.csv")
     return json_response(statements.statement(party, party_id, month))
@@ -276,28 +284,38 @@ def _statement_response(party, party_id, month):
 @app.route("/brands/{brand_id}/integrations/{platform}", methods=["PUT"])
 @api.allow(ADMIN)
 def set_brand_integration(caller, brand_id, platform):
+    from chalicelib.integrations import secrets as integration_secrets  # not paid by a tap's cold start
+
     return json_response(integration_secrets.set_secret(brand_id, platform, api.body()))
 
 
 @app.route("/me/integrations/{platform}", methods=["PUT"])
 @api.allow(BRAND)
 def set_my_integration(caller, platform):
+    from chalicelib.integrations import secrets as integration_secrets
+
     return json_response(integration_secrets.set_secret(caller.id, platform, api.body()))
 
 
 @app.route("/webhooks/{brand_id}/shopify", methods=["POST"])
 @api.public
 def shopify_webhook(brand_id):
+    from chalicelib.integrations import deliveries
+
     return shop_delivery_response(deliveries.receive("shopify", brand_id, api.raw_body(), api.headers()))
 
 
 @app.route("/webhooks/{brand_id}/stripe", methods=["POST"])
 @api.public
 def stripe_webhook(brand_id):
+    from chalicelib.integrations import deliveries
+
     return shop_delivery_response(deliveries.receive("stripe", brand_id, api.raw_body(), api.headers()))
 
 
 @app.route("/admin/parked-deliveries", methods=["GET"])
 @api.allow(ADMIN)
 def list_parked_deliveries(caller):
+    from chalicelib.integrations import deliveries
+
     return json_response(deliveries.list_parked(**api.page_args()))

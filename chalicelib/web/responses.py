@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from chalice import Response
 
-from chalicelib.integrations.deliveries import Received
 from chalicelib.tap.redirect import Outcome
+
+if TYPE_CHECKING:  # a type only: the integrations are not paid by a tap's cold start
+    from chalicelib.integrations.deliveries import Received
 from chalicelib.web.pages import page
 
 JSON_HEADERS = {"Content-Type": "application/json"}

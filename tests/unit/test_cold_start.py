@@ -13,6 +13,9 @@ HEAVY = (
     "pydantic", "aws_xray_sdk", "aws_lambda_powertools.utilities.idempotency",
     "aws_lambda_powertools.utilities.parser", "segno", "yaml", "idna", "publicsuffixlist", "iso4217",
     "crawleruseragents", "moto", "requests",
+    # the back office's own modules: the close, statements and shop integrations load with their routes
+    "chalicelib.money.close", "chalicelib.money.statements", "chalicelib.web.closing",
+    "chalicelib.integrations.deliveries", "chalicelib.integrations.shopify", "chalicelib.integrations.stripe_checkout",
 )
 PROBE = f"""
 import json, sys
