@@ -8,9 +8,11 @@ from chalice import Chalice
 
 from chalicelib.accounts import brands, creators, me, programs
 from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
-from chalicelib.background import CLICK_SPOOL, MONTHLY, Background, QueueSource, process_batch
+from chalicelib.background import CLICK_SPOOL, MONTHLY, Background, QueueSource, StreamSource, process_batch
 from chalicelib.links import short_links
 from chalicelib.money import conversions
+from chalicelib.storage.money import Conversion
+from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect, spool
 from chalicelib.web.api import Api, observe_request, prepare_request
 from chalicelib.web.rate_limits import LINK_CREATIONS_PER_MINUTE
@@ -190,6 +192,22 @@ def drain_click_spool(event, context):
     return process_batch(event, context, lambda record: spool.write_spooled_click(record.body), "SQS")
 
 
+@background.entry_point("aggregate_click_stats", StreamSource(Click, batch_size=100))
+def aggregate_click_stats(event, context):
+    """clicks stream -> per-day counters (human, unique, bot clicks and breakdowns)."""
+    from chalicelib.stats import aggregator  # not paid by the API's cold start
+
+    return aggregator.handle_batch(event, "clicks")
+
+
+@background.entry_point("aggregate_conversion_stats", StreamSource(Conversion, batch_size=100))
+def aggregate_conversion_stats(event, context):
+    """conversions stream -> per-day counters (conversions, sales, commission)."""
+    from chalicelib.stats import aggregator
+
+    return aggregator.handle_batch(event, "conversions")
+
+
 # --- conversions ------------------------------------------------------------------
 
 
@@ -319,3 +337,22 @@ def list_parked_deliveries(caller):
     from chalicelib.integrations import deliveries
 
     return json_response(deliveries.list_parked(**api.page_args()))
+
+
+# --- stats ------------------------------------------------------------------------------
+
+
+@app.route("/links/{code}/stats", methods=["GET"])
+@api.allow(CREATOR)
+def link_stats(caller, code):
+    from chalicelib.stats import reads  # the back office's modules: not paid by a tap's cold start
+
+    return json_response(reads.link_stats(caller.id, code, api.query("from"), api.query("to")))
+
+
+@app.route("/me/stats", methods=["GET"])
+@api.allow(BRAND, CREATOR)
+def my_stats(caller):
+    from chalicelib.stats import reads
+
+    return json_response(reads.my_stats(caller.role, caller.id, api.query("from"), api.query("to")))

@@ -7,6 +7,9 @@
 4. Taps over HTTP against the local server (`make run`'s), sequential.
 5. The monthly close of 20,000 conversions across 1,000 creators (in-process moto):
    items read per approval, Scan calls, and time.
+6. A viral link: 20,000 taps on one link through the tap and the stats aggregator (fed from
+   the clicks' stream in batches of 100): writes per click, the largest share of all writes
+   one partition key receives (raw clicks included), and a 30-day stats read.
 """
 from __future__ import annotations
 
@@ -177,9 +180,87 @@ def bench_close(conversions: int = 20_000, creators: int = 1_000) -> None:
           f"{result.statements} statements")
 
 
+def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
+    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
+                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    import json
+    from collections import Counter
+
+    import boto3
+    from botocore.config import Config
+    from moto import mock_aws
+
+    from bench.dynamodb_calls import counting_dynamodb_calls
+    from chalicelib.accounts import brands, creators
+    from chalicelib.base import config
+    from chalicelib.links import short_links
+    from chalicelib.stats import aggregator, reads
+    from chalicelib.storage import schema
+    from chalicelib.storage import tap as tap_storage
+    from chalicelib.storage.stats import client as stats_client
+    from chalicelib.storage.tap import Click
+    from chalicelib.tap import redirect
+
+    config.reset()
+    partition_writes: Counter = Counter()
+
+    def count_write(params, model, **_):
+        body = params
+        if model.name == "PutItem":
+            key = next(iter(body["Item"].values()))  # the first attribute of a click is its key
+            key = body["Item"].get("click_id", key)
+        else:
+            key = next(iter(body["Key"].values()))
+        partition_writes[f"{body['TableName']}:{json.dumps(key, sort_keys=True)}"] += 1
+
+    with mock_aws():
+        schema.create_tables()
+        brand = brands.create_brand({"name": "Viral", "allowed_domains": ["shop.example.com"],
+                                     "commission": {"type": "percent", "rate_bps": 1000}})
+        creator = creators.create_creator({"handle": "viral.creator"})
+        short_links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
+                                                        "destination": "https://shop.example.com/p"})
+        for client in (tap_storage.fast_dynamodb_client(), stats_client()):
+            client.meta.events.register("provide-client-params.dynamodb.PutItem", count_write)
+            client.meta.events.register("provide-client-params.dynamodb.UpdateItem", count_write)
+        start = time.perf_counter()
+        for i in range(taps):
+            visitor = i % visitors
+            address = f"198.51.{visitor // 250}.{visitor % 250}"
+            redirect.follow(code="viral", parameters={}, record=True, source_ip=address,
+                            user_agent="Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0",
+                            referer="https://www.tiktok.com/", country_header="FR")
+        tapping = time.perf_counter() - start
+        streams = boto3.client("dynamodbstreams", region_name="us-east-1",
+                               config=Config(account_id_endpoint_mode="disabled"))
+        arn = boto3.client("dynamodb", region_name="us-east-1").describe_table(
+            TableName=Click.Meta.table_name)["Table"]["LatestStreamArn"]
+        start = time.perf_counter()
+        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            while iterator:
+                response = streams.get_records(ShardIterator=iterator, Limit=100)
+                if not response["Records"]:
+                    break
+                aggregator.aggregate(response["Records"], "clicks", shard["ShardId"])
+                iterator = response.get("NextShardIterator")
+        folding = time.perf_counter() - start
+        with counting_dynamodb_calls() as calls:
+            stats = reads.link_stats(creator["creator_id"], "viral", None, None)
+    total = sum(partition_writes.values())
+    hottest, hottest_writes = partition_writes.most_common(1)[0]
+    print(f"viral link, {taps} taps from {visitors} visitors: {total / taps:.2f} writes per click "
+          f"(tap {tapping:.1f} s, aggregation {folding:.1f} s); the hottest partition key "
+          f"({hottest.split(':', 1)[1][:40]}) took {hottest_writes / total:.2%} of {total} writes; "
+          f"a 30-day stats read: {calls.calls['Query']} Query, {stats['totals']['clicks']} clicks counted")
+
+
 if __name__ == "__main__":
     bench_cold_import()
     bench_user_agents()
     bench_redirect_in_process()
     bench_http()
     bench_close()
+    bench_viral_link()

@@ -45,6 +45,9 @@ class StreamSource:
 
     table: type[Model]
     batch_size: int = 100
+    # A tumbling window makes Lambda name the shard in each event (`shardId`), which the
+    # aggregator's exactly-once marks need; its answer then carries a (empty) state.
+    tumbling_window_seconds: int = 1
     starting_position: str = "TRIM_HORIZON"
     bisect_batch_on_error: bool = True
     maximum_retry_attempts: int = 10

@@ -85,7 +85,7 @@ class StreamPump:
             if not records:
                 self._iterators[shard_id] = response.get("NextShardIterator") or iterator
                 return
-            failed_from = self._deliver(stream_arn, records)
+            failed_from = self._deliver(stream_arn, shard_id, records)
             if failed_from is not None:
                 # Resume at the first failed record next time, as Lambda would.
                 self._iterators[shard_id] = self._streams.get_shard_iterator(
@@ -98,14 +98,15 @@ class StreamPump:
             iterator = response.get("NextShardIterator")
             self._iterators[shard_id] = iterator
 
-    def _deliver(self, stream_arn: str, records: list) -> Optional[str]:
+    def _deliver(self, stream_arn: str, shard_id: str, records: list) -> Optional[str]:
         for record in records:
             record["eventSourceARN"] = stream_arn
             change = record.get("dynamodb", {})
             created = change.get("ApproximateCreationDateTime")
             if hasattr(created, "timestamp"):  # boto3 parses it; Lambda sends epoch seconds
                 change["ApproximateCreationDateTime"] = int(created.timestamp())
-        result = self.handler({"Records": records}, None) or {}
+        # As Lambda does when the mapping has a tumbling window: the shard is named.
+        result = self.handler({"Records": records, "shardId": shard_id, "eventSourceARN": stream_arn}, None) or {}
         failures = result.get("batchItemFailures") if isinstance(result, dict) else None
         if failures:
             return min((f["itemIdentifier"] for f in failures), key=int)

@@ -88,3 +88,18 @@ def payment_record(brand_id: str, platform: str, reference: str) -> str:
 def parked_delivery(brand_id: str, delivery_id: str) -> str:
     """`<brand>#<platform delivery id>`: a delivery parked once however often it is redelivered."""
     return f"{brand_id}#{delivery_id}"
+
+
+def stats_day(day: str) -> str:
+    """`day#YYYY-MM-DD`: a counter item's bucket for one UTC day."""
+    return f"day#{day}"
+
+
+def stats_link_day(day: str, code: str) -> str:
+    """`link#YYYY-MM-DD#<code>`: one link's day under its creator or brand (their top links)."""
+    return f"link#{day}#{code}"
+
+
+def visitor_mark(code: str, day: str, visitor_hash: str) -> str:
+    """`<code>#<day>#<visitor hash>`: one visitor on one link in one UTC day."""
+    return f"{code}#{day}#{visitor_hash}"

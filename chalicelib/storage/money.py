@@ -54,7 +54,7 @@ class Conversion(Model):
     """Keyed by (brand, order_id): the conditional put on that key is what makes
     a sale exactly-once however often the webhook is retried."""
 
-    Meta = table_meta("conversions")
+    Meta = table_meta("conversions", stream_view_type="NEW_AND_OLD_IMAGES")  # read by the stats aggregator
     brand_id = UnicodeAttribute(hash_key=True)
     order_id = UnicodeAttribute(range_key=True)
     conversion_id = UnicodeAttribute()

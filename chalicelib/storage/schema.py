@@ -5,7 +5,7 @@ from __future__ import annotations
 from pynamodb.constants import PAY_PER_REQUEST_BILLING_MODE
 from pynamodb.models import Model
 
-from chalicelib.storage import accounts, integrations, links, money, rate_limits, tap
+from chalicelib.storage import accounts, integrations, links, money, rate_limits, stats, tap
 
 ALL_TABLES: tuple[type[Model], ...] = (
     *accounts.TABLES,
@@ -14,6 +14,7 @@ ALL_TABLES: tuple[type[Model], ...] = (
     *money.TABLES,
     *rate_limits.TABLES,
     *integrations.TABLES,
+    *stats.TABLES,
 )
 
 

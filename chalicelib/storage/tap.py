@@ -24,7 +24,7 @@ class Click(Model):
     """One item per tap, keyed by its random click id so a viral link spreads
     its writes over every partition."""
 
-    Meta = table_meta("clicks")
+    Meta = table_meta("clicks", stream_view_type="NEW_AND_OLD_IMAGES")  # read by the stats aggregator
     click_id = UnicodeAttribute(hash_key=True)
     code = UnicodeAttribute()
     creator_id = UnicodeAttribute()

@@ -1,0 +1,212 @@
+"""The stats aggregator (issue 9): stream batches folded into per-day counters, exactly once
+under Lambda's redeliveries, one write per counter item per batch."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app import aggregate_click_stats, aggregate_conversion_stats
+from chalicelib.base.money import CommissionRule
+from chalicelib.storage import keys
+from chalicelib.storage.money import Conversion
+from chalicelib.storage.stats import StatsCounter
+from chalicelib.storage.stats import client as stats_client
+from chalicelib.storage.tap import Click
+from tests.helpers import fresh
+
+DAY = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+TIKTOK = "Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0 BytedanceWebview/d8a21c6"
+
+
+class Shard:
+    """One shard of a stream: records numbered in order, delivered as Lambda does."""
+
+    def __init__(self):
+        self.id = f"shardId-{fresh()}"
+        self.next = 10**21
+
+    def record(self, event: str, new=None, old=None) -> dict:
+        self.next += 7
+        change = {"SequenceNumber": str(self.next), "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        if new is not None:
+            change["NewImage"] = new
+        if old is not None:
+            change["OldImage"] = old
+        return {"eventName": event, "eventSource": "aws:dynamodb", "dynamodb": change}
+
+    def event(self, records: list[dict]) -> dict:
+        return {"Records": records, "shardId": self.id, "eventSourceARN": "arn:aws:dynamodb:stream/clicks"}
+
+
+def click(code: str, *, at=DAY, visitor="v1", bot=False, app="tiktok", device="mobile", country="FR",
+          referrer="tiktok.com", via="link", source="tiktok:video:7312", creator="cr_1", brand="br_1") -> dict:
+    return Click(
+        fresh(22), code=code, creator_id=creator, brand_id=brand, clicked_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        visitor_hash=visitor, user_agent=TIKTOK, referrer=referrer, country=country, device=device,
+        app=app if not bot else "browser", via=via, is_bot=bot, source=source, expires_at=at + timedelta(days=120),
+    ).serialize()
+
+
+def counters(scope: str, bucket: str) -> dict[str, int]:
+    item = stats_client().get_item(TableName=StatsCounter.Meta.table_name,
+                                   Key={"scope": {"S": scope}, "bucket": {"S": bucket}}, ConsistentRead=True)
+    return {name: int(value["N"]) for name, value in item.get("Item", {}).items() if "N" in value}
+
+
+def day(code: str, moment=DAY) -> dict[str, int]:
+    return counters(f"link#{code}", keys.stats_day(moment.strftime("%Y-%m-%d")))
+
+
+@pytest.fixture
+def code():
+    return f"c{fresh()}"
+
+
+def test_humans_bots_and_a_repeated_visitor_over_two_days(aws, code):
+    shard = Shard()
+    records = [
+        shard.record("INSERT", click(code, visitor="anna")),
+        shard.record("INSERT", click(code, visitor="anna", at=DAY + timedelta(minutes=3))),  # not unique again
+        shard.record("INSERT", click(code, visitor="ben", app="instagram", country="US", referrer="direct")),
+        shard.record("INSERT", click(code, visitor="crawler", bot=True)),
+        shard.record("INSERT", click(code, visitor="anna", at=DAY + timedelta(days=1))),  # a new day: unique again
+    ]
+    assert aggregate_click_stats(shard.event(records), None) == {"batchItemFailures": []}
+    first = day(code)
+    assert (first["clicks"], first["unique_clicks"], first["bot_clicks"]) == (3, 2, 1)
+    assert (first["app#tiktok"], first["app#instagram"]) == (2, 1)
+    assert (first["country#FR"], first["country#US"], first["referrer#tiktok.com"], first["referrer#direct"]) == (
+        2, 1, 2, 1)
+    assert (first["device#mobile"], first["via#link"], first["source#tiktok:video:7312"]) == (3, 3, 3)
+    assert "app#browser" not in first  # bots are only in bot_clicks
+    second = day(code, DAY + timedelta(days=1))
+    assert (second["clicks"], second["unique_clicks"]) == (1, 1)
+    creator_day = counters("creator#cr_1", keys.stats_day("2026-11-20"))
+    assert creator_day["clicks"] >= 3
+    link_row = counters("creator#cr_1", keys.stats_link_day("2026-11-20", code))
+    assert (link_row["clicks"], link_row["unique_clicks"]) == (3, 2)
+
+
+def test_a_batch_delivered_again_whole_counts_once(aws, code):
+    shard = Shard()
+    records = [shard.record("INSERT", click(code, visitor=f"v{i}")) for i in range(5)]
+    aggregate_click_stats(shard.event(records), None)
+    aggregate_click_stats(shard.event(records), None)
+    assert (day(code)["clicks"], day(code)["unique_clicks"]) == (5, 5)
+
+
+def test_a_failing_record_is_reported_alone_and_the_retry_from_it_counts_everything_once(aws, code):
+    shard = Shard()
+    records = [shard.record("INSERT", click(code, visitor=f"v{i}")) for i in range(6)]
+    broken = dict(records[3], dynamodb={**records[3]["dynamodb"], "NewImage": {"code": {"S": code}}})
+    # When the batch holds an unreadable record in its middle
+    answer = aggregate_click_stats(shard.event(records[:3] + [broken] + records[4:]), None)
+    # Then exactly that record is reported, and only those before it are counted
+    assert answer == {"batchItemFailures": [{"itemIdentifier": records[3]["dynamodb"]["SequenceNumber"]}]}
+    assert day(code)["clicks"] == 3
+    # When Lambda redelivers from it (mended), along with records already seen by other items
+    assert aggregate_click_stats(shard.event(records[3:]), None) == {"batchItemFailures": []}
+    assert aggregate_click_stats(shard.event(records), None) == {"batchItemFailures": []}  # and everything again
+    assert (day(code)["clicks"], day(code)["unique_clicks"]) == (6, 6)
+
+
+def test_more_than_twenty_clicks_of_one_visitor_in_a_minute_count_as_bot_clicks(aws, code):
+    shard = Shard()
+    records = [shard.record("INSERT", click(code, visitor="hammer", at=DAY + timedelta(seconds=i))) for i in range(25)]
+    aggregate_click_stats(shard.event(records[:12]), None)
+    aggregate_click_stats(shard.event(records), None)  # redelivered with the rest
+    counts = day(code)
+    assert (counts["clicks"], counts["unique_clicks"], counts["bot_clicks"]) == (20, 1, 5)
+
+
+def test_expiry_of_a_click_changes_nothing(aws, code):
+    shard = Shard()
+    image = click(code)
+    aggregate_click_stats(shard.event([shard.record("INSERT", image), shard.record("REMOVE", old=image)]), None)
+    assert day(code)["clicks"] == 1
+
+
+def _conversion(code: str, *, refunded=0, status="pending", amount=10_000) -> dict:
+    return Conversion(
+        "br_1", f"o-{code}", conversion_id=f"cv_{code}", creator_id="cr_1", link_code=code, click_id="k",
+        amount=amount, refunded_amount=refunded, currency="EUR",
+        commission_amount=CommissionRule.percent(1000).commission(amount, refunded, "EUR").amount,
+        commission_currency="EUR", commission_rule=CommissionRule.percent(1000), hold_days=0,
+        attribution_window_days=30, status=status, occurred_at="2026-11-20T12:00:00Z",
+        received_at="2026-11-20T12:00:00Z", listing_key="x",
+    ).serialize()
+
+
+def test_a_sale_counts_and_its_refunds_lower_sales_and_commission(aws, code):
+    shard = Shard()
+    sale = _conversion(code)
+    refunded = _conversion(code, refunded=4_000)
+    full = _conversion(code, refunded=10_000, status="refunded")
+    aggregate_conversion_stats(shard.event([shard.record("INSERT", sale)]), None)
+    assert {k: v for k, v in day(code).items() if k[0] in "cs"} == {
+        "conversions": 1, "sales#EUR": 10_000, "commission#EUR": 1_000}
+    aggregate_conversion_stats(shard.event([shard.record("MODIFY", refunded, sale)]), None)
+    assert (day(code)["sales#EUR"], day(code)["commission#EUR"], day(code)["conversions"]) == (6_000, 600, 1)
+    aggregate_conversion_stats(shard.event([shard.record("MODIFY", full, refunded)]), None)
+    assert (day(code)["sales#EUR"], day(code)["commission#EUR"], day(code)["conversions"]) == (0, 0, 0)
+
+
+def test_a_batch_of_1000_clicks_on_one_link_writes_each_counter_item_once(aws, code):
+    shard = Shard()
+    # 100 visitors, each tapping every ten minutes or so (never beyond 20 a minute)
+    records = [shard.record("INSERT", click(code, visitor=f"v{i % 100}", at=DAY + timedelta(seconds=6 * i)))
+               for i in range(1000)]
+    writes: Counter = Counter()
+
+    def count_write(params, **_):
+        table = params["TableName"]
+        writes["marks" if table.endswith("visitor_marks") else "counters"] += 1
+
+    events = stats_client().meta.events
+    events.register("provide-client-params.dynamodb.UpdateItem", count_write, unique_id="count-writes")
+    try:
+        assert aggregate_click_stats(shard.event(records), None) == {"batchItemFailures": []}
+    finally:
+        events.unregister("provide-client-params.dynamodb.UpdateItem", unique_id="count-writes")
+    # link day, creator day, brand day, the link's row under its creator and under its brand
+    assert writes["counters"] == 5
+    assert writes["marks"] == 100  # one per visitor, link and day: the unique markers
+    assert (day(code)["clicks"], day(code)["unique_clicks"]) == (1000, 100)
+
+
+def test_an_event_that_names_no_shard_is_refused_whole(aws, code):
+    shard = Shard()
+    with pytest.raises(RuntimeError):
+        aggregate_click_stats({"Records": [shard.record("INSERT", click(code))]}, None)
+    assert day(code) == {}
+
+
+def test_referrers_are_kept_to_a_hundred_names_and_the_rest_are_other(aws, code):
+    shard = Shard()
+    records = [shard.record("INSERT", click(code, visitor=f"v{i}", referrer=f"site{i}.example")) for i in range(105)]
+    aggregate_click_stats(shard.event(records), None)
+    referrers = {name: n for name, n in day(code).items() if name.startswith("referrer#")}
+    assert len(referrers) == 101 and referrers["referrer#other"] == 5
+    assert sum(referrers.values()) == 105
+
+
+def test_taps_from_tiktok_and_instagram_show_by_app_in_the_link_s_stats(client, clock):
+    from tests.helpers import bearer, make_brand, make_creator, make_link, stored_items
+
+    # Given two taps, from TikTok's and Instagram's in-app browsers, recorded by the redirect
+    brand = make_brand(client)
+    creator = make_creator(client)
+    link = make_link(client, creator, brand)
+    for agent in (TIKTOK, "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 Instagram 309.0"):
+        assert client.http.get(f"/{link['code']}", headers={"User-Agent": agent}).status_code == 302
+    # When the clicks' stream delivers them to the aggregator
+    shard = Shard()
+    records = [shard.record("INSERT", stored.serialize()) for stored in stored_items(Click)]
+    assert aggregate_click_stats(shard.event(records), None) == {"batchItemFailures": []}
+    # Then the link's stats count one of each app
+    stats = client.http.get(f"/links/{link['code']}/stats", headers=bearer(creator["api_key"]))
+    totals = json.loads(stats.body)["totals"]
+    assert totals["clicks"] == 2 and totals["by_app"] == {"instagram": 1, "tiktok": 1}
