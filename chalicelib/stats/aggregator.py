@@ -82,26 +82,42 @@ def aggregate(records: list[dict[str, Any]], stream: str, shard: str) -> list[st
     as failed without stopping the others' reading; only those before it are folded."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
+    # A record without a sequence number cannot be named to Lambda nor redelivered alone: it is
+    # logged and left out (Lambda never sends one; a test or a hand-made event might).
+    nameable = [record for record in records if _has_sequence_number(record)]
+    if len(nameable) < len(records):
+        logger.warning("stats: stream records without a sequence number left out", stream=stream,
+                       count=len(records) - len(nameable))
     read = _click_of if stream == "clicks" else _conversion_contributions
     processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    with processor(records, handler=lambda record: (_seq(record.raw_event), read(record.raw_event))):
+    with processor(nameable, handler=lambda record: (_seq(record.raw_event), read(record.raw_event))):
         outcomes = processor.process()
     parsed = [result for status, result, _record in outcomes if status == "success"]
     failed = [int(str(item["itemIdentifier"])) for item in processor.response()["batchItemFailures"]]
     if failed:
         logger.warning("stats: unreadable stream records", stream=stream, failed=[str(seq) for seq in failed])
-    cutoff = min(failed) if failed else None
-    kept = [(seq, value) for seq, value in parsed if cutoff is None or seq < cutoff]
     if stream == "clicks":
-        contributions = _click_contributions([click for _seq_number, click in kept if click is not None])
+        clicks = [click for _seq_number, click in parsed if click is not None]
+        cutoff = min(failed) if failed else None
+        verdicts, unmarked = _classify([c for c in clicks if not c.is_bot and (cutoff is None or c.seq < cutoff)])
+        failed.extend(unmarked)
+        cutoff = min(failed) if failed else None
+        contributions = _click_contributions([c for c in clicks if cutoff is None or c.seq < cutoff], verdicts)
     else:
-        contributions = [c for _seq_number, value in kept for c in value]
+        cutoff = min(failed) if failed else None
+        contributions = [c for seq, value in parsed if cutoff is None or seq < cutoff for c in value]
     failed.extend(_write_counters(contributions, f"applied#{stream}#{shard}"))
     count("StatsRecords", len(records))
     return [str(seq) for seq in sorted(set(failed))]
 
 
 # --- reading records ----------------------------------------------------------------------
+
+
+def _has_sequence_number(record: Any) -> bool:
+    change = record.get("dynamodb") if isinstance(record, dict) else None
+    number = change.get("SequenceNumber") if isinstance(change, dict) else None
+    return isinstance(number, str) and number.isascii() and number.isdigit()
 
 
 def _seq(record: dict[str, Any]) -> int:
@@ -166,8 +182,9 @@ def _click_of(record: dict[str, Any]) -> Optional[_Click]:
 # --- clicks: unique and automated, then counters --------------------------------------------
 
 
-def _click_contributions(clicks: list[_Click]) -> list[tuple[int, str, str, _Counts]]:
-    verdicts = _classify([click for click in clicks if not click.is_bot])
+def _click_contributions(
+    clicks: list[_Click], verdicts: dict[str, tuple[bool, bool]]
+) -> list[tuple[int, str, str, _Counts]]:
     contributions = []
     for click in clicks:
         human, unique = verdicts.get(click.click_id, (False, False))
@@ -193,28 +210,43 @@ def _click_contributions(clicks: list[_Click]) -> list[tuple[int, str, str, _Cou
     return contributions
 
 
-def _classify(clicks: list[_Click]) -> dict[str, tuple[bool, bool]]:
-    """click id → (human, unique), decided with the visitors' marks."""
+def _classify(clicks: list[_Click]) -> tuple[dict[str, tuple[bool, bool]], list[int]]:
+    """click id → (human, unique), decided with the visitors' marks; and the sequence numbers of
+    the first click of each visitor whose marks could not be written (reported, redelivered)."""
     groups: dict[str, list[_Click]] = defaultdict(list)
     for click in clicks:
         groups[keys.visitor_mark(click.code, click.day, click.visitor)].append(click)
     verdicts: dict[str, tuple[bool, bool]] = {}
+    unmarked: list[int] = []
+    if not groups:
+        return verdicts, unmarked
     table = VisitorMark.Meta.table_name
-    all_marks = _read_items(table, [{"mark_key": {"S": mark_key}} for mark_key in groups])  # one BatchGetItem
+    try:
+        all_marks = _read_items(table, [{"mark_key": {"S": mark_key}} for mark_key in groups])  # one BatchGetItem
+    except Exception:
+        logger.exception("stats: visitor marks not read")
+        return verdicts, [min(click.seq for click in clicks)]
     for mark_key, group in groups.items():
         marks = all_marks.get((mark_key,), {})
         for attempt in range(1, _ATTEMPTS + 1):
             decided, update = _decide(mark_key, sorted(group, key=lambda c: c.seq), marks)
             try:
                 if update is not None:
-                    stats_client().update_item(TableName=VisitorMark.Meta.table_name, **update)
+                    stats_client().update_item(TableName=table, **update)
                 verdicts.update(decided)
                 break
             except stats_client().exceptions.ConditionalCheckFailedException:
-                if attempt == _ATTEMPTS:
-                    raise  # another shard keeps writing this visitor's marks: the batch is retried
-                marks = _read_items(table, [{"mark_key": {"S": mark_key}}]).get((mark_key,), {})
-    return verdicts
+                if attempt < _ATTEMPTS:
+                    marks = _read_items(table, [{"mark_key": {"S": mark_key}}]).get((mark_key,), {})
+                    continue
+                # Another shard keeps writing this visitor's marks: report the visitor's first
+                # click; it and what follows are redelivered, the rest of the batch is folded.
+                unmarked.append(min(click.seq for click in group))
+            except Exception:
+                logger.exception("stats: visitor marks not written", mark_key=mark_key)
+                unmarked.append(min(click.seq for click in group))
+                break
+    return verdicts, unmarked
 
 
 def _decide(mark_key: str, group: list[_Click], marks: dict[str, Any]) -> tuple[dict, Optional[dict]]:

@@ -210,3 +210,38 @@ def test_taps_from_tiktok_and_instagram_show_by_app_in_the_link_s_stats(client, 
     stats = client.http.get(f"/links/{link['code']}/stats", headers=bearer(creator["api_key"]))
     totals = json.loads(stats.body)["totals"]
     assert totals["clicks"] == 2 and totals["by_app"] == {"instagram": 1, "tiktok": 1}
+
+
+def test_records_that_cannot_even_be_named_are_left_out_and_never_fail_the_batch(aws, code):
+    shard = Shard()
+    good = [shard.record("INSERT", click(code, visitor=f"v{i}")) for i in range(3)]
+    nameless = [None, "text", {"eventName": "INSERT"}, {"eventName": "INSERT", "dynamodb": "x"},
+                {"eventName": "INSERT", "dynamodb": {"SequenceNumber": "abc"}},
+                {"eventName": "REMOVE", "dynamodb": {"SequenceNumber": ""}}]
+    answer = aggregate_click_stats(shard.event([good[0], *nameless, *good[1:]]), None)
+    assert answer == {"batchItemFailures": []}
+    assert day(code)["clicks"] == 3
+
+
+def test_a_visitor_whose_marks_cannot_be_written_is_reported_and_the_clicks_before_it_are_counted(aws, code):
+    from botocore.exceptions import ClientError
+
+    shard = Shard()
+    records = [shard.record("INSERT", click(code, visitor=visitor)) for visitor in ("calm", "hot", "later")]
+
+    def contention(params, **_):
+        if params["TableName"].endswith("visitor_marks") and "#hot" in params["Key"]["mark_key"]["S"][-5:]:
+            raise ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "busy"}}, "UpdateItem")
+
+    events = stats_client().meta.events
+    events.register("provide-client-params.dynamodb.UpdateItem", contention, unique_id="contention")
+    try:
+        answer = aggregate_click_stats(shard.event(records), None)
+    finally:
+        events.unregister("provide-client-params.dynamodb.UpdateItem", unique_id="contention")
+    # Then the hot visitor's click is reported, and only the click before it is folded
+    assert answer == {"batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]}
+    assert day(code)["clicks"] == 1
+    # And the redelivery from it counts the rest once
+    assert aggregate_click_stats(shard.event(records[1:]), None) == {"batchItemFailures": []}
+    assert (day(code)["clicks"], day(code)["unique_clicks"]) == (3, 3)
