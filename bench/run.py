@@ -30,6 +30,13 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {pick(0.50) * 1e3:.2f} ms  p95 {pick(0.95) * 1e3:.2f} ms  p99 {pick(0.99) * 1e3:.2f} ms"
 
 
+def _in_process_moto_environment() -> None:
+    """Fake credentials and settings for a benchmark against in-process moto (never AWS)."""
+    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
+                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+
+
 def bench_cold_import(runs: int = 5) -> None:
     samples = []
     for _ in range(runs):
@@ -43,9 +50,7 @@ def bench_cold_import(runs: int = 5) -> None:
 
 
 def bench_redirect_in_process(taps: int = 2000) -> None:
-    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
-    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    _in_process_moto_environment()
     from moto import mock_aws
 
     from chalicelib.accounts import brands, creators
@@ -133,9 +138,7 @@ def bench_http(taps: int = 500) -> None:
 
 
 def bench_close(conversions: int = 20_000, creators: int = 1_000) -> None:
-    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
-    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    _in_process_moto_environment()
     from datetime import datetime, timedelta, timezone
 
     from moto import mock_aws
@@ -181,9 +184,7 @@ def bench_close(conversions: int = 20_000, creators: int = 1_000) -> None:
 
 
 def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
-    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
-    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    _in_process_moto_environment()
     import json
     from collections import Counter
 
