@@ -222,7 +222,7 @@ def report_conversion(caller):
 @api.public
 def conversion_webhook(brand_id):
     recorded = conversions.record_signed_conversion(
-        brand_id, api.request.raw_body, api.request.headers.get("affilink-signature")
+        brand_id, api.raw_body(), api.header("affilink-signature")
     )
     return json_response(recorded.conversion, 201 if recorded.created else 200)
 

@@ -7,7 +7,7 @@ behaviour. Sales are in `sales.py`, refunds in `refunds.py`.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional
 
 from chalicelib.accounts.auth import BRAND, Caller
 from chalicelib.accounts.brands import load_brand
@@ -26,12 +26,11 @@ STATUSES = ("pending", "approved", "refunded", "unattributed")
 
 
 def record_signed_conversion(
-    brand_id: str, raw_body: Union[str, bytes, None], signature_header: Optional[str]
+    brand_id: str, raw_body: bytes, signature_header: Optional[str]
 ) -> Recorded:
     """The webhook: verify the signature on the raw body, then record as a brand would."""
-    signed = raw_body.encode("utf-8") if isinstance(raw_body, str) else raw_body or b""
-    brand = verify_brand_signature(brand_id, signed, signature_header)
-    return _record(brand_id, validation.parse_json_object(signed), brand)
+    brand = verify_brand_signature(brand_id, raw_body, signature_header)
+    return _record(brand_id, validation.parse_json_object(raw_body), brand)
 
 
 def record_conversion(
