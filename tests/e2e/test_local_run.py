@@ -288,3 +288,56 @@ def test_a_tap_shows_in_the_link_s_stats_within_a_minute(local_api):
         time.sleep(0.5)
         clicks = requests.get(url, headers=headers, timeout=10).json()["totals"]["clicks"]
     assert clicks == before + 1
+
+
+def test_a_dozen_clients_creating_links_and_sending_shop_webhooks_lose_nothing(local_api):
+    import base64
+    import hashlib
+    import hmac
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    base = local_api["base"]
+    brand_headers = {"Authorization": f"Bearer {local_api['brand_key']}"}
+    creator_headers = {"Authorization": f"Bearer {local_api['creator_key']}"}
+    brand_id = requests.get(f"{base}/me", headers=brand_headers, timeout=10).json()["brand_id"]
+    secret = "shpss_e2e_concurrency_secret"
+    assert requests.put(f"{base}/me/integrations/shopify", json={"secret": secret}, headers=brand_headers,
+                        timeout=10).status_code == 200
+    run = str(int(time.time() * 1000))
+
+    def job(i: int):
+        if i % 2:
+            body = {"brand_id": brand_id, "destination": f"https://shop.example.com/p/{run}/{i}"}
+            response = requests.post(f"{base}/links", json=body, headers=creator_headers, timeout=30)
+            return "link", response.status_code, response.json().get("code")
+        order = {"id": int(run) * 100 + i, "currency": "EUR", "taxes_included": False,
+                 "line_items": [{"price": "10.00", "quantity": 1, "discount_allocations": [], "tax_lines": []}]}
+        raw = json.dumps(order).encode()
+        signature = base64.b64encode(hmac.new(secret.encode(), raw, hashlib.sha256).digest()).decode()
+        response = requests.post(f"{base}/webhooks/{brand_id}/shopify", data=raw, timeout=30, headers={
+            "Content-Type": "application/json", "X-Shopify-Topic": "orders/paid",
+            "X-Shopify-Hmac-Sha256": signature, "X-Shopify-Webhook-Id": f"{run}-{i}"})
+        return "order", response.status_code, str(order["id"])
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(job, range(48)))
+    assert {status for _, status, _ in outcomes} == {201}
+    links, cursor = set(), None
+    while True:
+        page = requests.get(f"{base}/links", params={"limit": 100, **({"cursor": cursor} if cursor else {})},
+                            headers=creator_headers, timeout=10).json()
+        links |= {item["code"] for item in page["items"]}
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    orders, cursor = set(), None
+    while True:
+        page = requests.get(f"{base}/me/conversions", params={"limit": 100, **({"cursor": cursor} if cursor else {})},
+                            headers=brand_headers, timeout=10).json()
+        orders |= {item["order_id"] for item in page["items"]}
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert {key for kind, _, key in outcomes if kind == "link"} <= links
+    assert {key for kind, _, key in outcomes if kind == "order"} <= orders
