@@ -37,6 +37,19 @@ def _in_process_moto_environment() -> None:
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 
 
+def _seed_viral_link(handle: str, destination: str) -> str:
+    """A brand, a creator and the creator's link `viral` (in the current moto); the creator's id."""
+    from chalicelib.accounts import brands, creators
+    from chalicelib.links import short_links
+
+    brand = brands.create_brand({"name": "Bench", "allowed_domains": ["shop.example.com"],
+                                 "commission": {"type": "percent", "rate_bps": 1000}})
+    creator = creators.create_creator({"handle": handle})
+    short_links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
+                                                    "destination": destination})
+    return creator["creator_id"]
+
+
 def bench_cold_import(runs: int = 5) -> None:
     samples = []
     for _ in range(runs):
@@ -53,20 +66,14 @@ def bench_redirect_in_process(taps: int = 2000) -> None:
     _in_process_moto_environment()
     from moto import mock_aws
 
-    from chalicelib.accounts import brands, creators
     from chalicelib.base import config
-    from chalicelib.links import short_links as links
     from chalicelib.storage import schema
     from chalicelib.tap import redirect
 
     config.reset()
     with mock_aws():
         schema.create_tables()
-        brand = brands.create_brand({"name": "Bench", "allowed_domains": ["shop.example.com"],
-                                     "commission": {"type": "percent", "rate_bps": 1000}})
-        creator = creators.create_creator({"handle": "bench"})
-        links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
-                                                  "destination": "https://shop.example.com/p?x=1"})
+        _seed_viral_link("bench", "https://shop.example.com/p?x=1")
         agents = [
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 musical_ly_32.5.0 "
             "BytedanceWebview/d8a21c6",
@@ -193,9 +200,7 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
     from moto import mock_aws
 
     from bench.dynamodb_calls import counting_dynamodb_calls
-    from chalicelib.accounts import brands, creators
     from chalicelib.base import config
-    from chalicelib.links import short_links
     from chalicelib.stats import aggregator, reads
     from chalicelib.storage import schema
     from chalicelib.storage import tap as tap_storage
@@ -217,11 +222,7 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
 
     with mock_aws():
         schema.create_tables()
-        brand = brands.create_brand({"name": "Viral", "allowed_domains": ["shop.example.com"],
-                                     "commission": {"type": "percent", "rate_bps": 1000}})
-        creator = creators.create_creator({"handle": "viral.creator"})
-        short_links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
-                                                        "destination": "https://shop.example.com/p"})
+        creator_id = _seed_viral_link("viral.creator", "https://shop.example.com/p")
         for client in (tap_storage.fast_dynamodb_client(), stats_client()):
             client.meta.events.register("provide-client-params.dynamodb.PutItem", count_write)
             client.meta.events.register("provide-client-params.dynamodb.UpdateItem", count_write)
@@ -249,7 +250,7 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
                 iterator = response.get("NextShardIterator")
         folding = time.perf_counter() - start
         with counting_dynamodb_calls() as calls:
-            stats = reads.link_stats(creator["creator_id"], "viral", None, None)
+            stats = reads.link_stats(creator_id, "viral", None, None)
     total = sum(partition_writes.values())
     hottest, hottest_writes = partition_writes.most_common(1)[0]
     print(f"viral link, {taps} taps from {visitors} visitors: {total / taps:.2f} writes per click "
