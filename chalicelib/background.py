@@ -13,7 +13,7 @@ does not block the others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Mapping, Optional, Union
 
 from chalice import Chalice
 from pynamodb.models import Model
@@ -56,9 +56,15 @@ class StreamSource:
 
 @dataclass(frozen=True)
 class ScheduleSource:
-    """An EventBridge schedule expression, e.g. `cron(0 2 1 * ? *)`."""
+    """An EventBridge schedule expression, e.g. `cron(0 2 1 * ? *)`, and optionally a second
+    one (`catch_up`) that fires the same handler again to finish what the first left."""
 
     expression: str
+    catch_up: Optional[str] = None
+
+    @property
+    def expressions(self) -> tuple[str, ...]:
+        return (self.expression,) if self.catch_up is None else (self.expression, self.catch_up)
 
 
 Source = Union[QueueSource, StreamSource, ScheduleSource]
@@ -66,10 +72,10 @@ Source = Union[QueueSource, StreamSource, ScheduleSource]
 CLICK_SPOOL = Queue(name="click-spool", url_variable=CLICK_SPOOL_URL_VARIABLE)
 """Clicks whose first write failed (`tap/spool.py`)."""
 
-MONTHLY = ScheduleSource("cron(0 2-23 1 * ? *)")
+MONTHLY = ScheduleSource("cron(0 2 1 * ? *)", catch_up="cron(0 3-23 1 * ? *)")
 """02:00 UTC on the first of every month, the monthly close (`money/close.py`) of the month
-that just ended; then every hour of that day, which finishes a close that died (its lease
-passed) and costs a read for one already closed."""
+that just ended; then every hour of that day (the catch-up rule), which finishes a close
+that died (its lease passed) and costs a read for one already closed."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,8 @@ class Background:
         """Declare the decorated function as the Lambda function `name`, fed by `source`.
 
         A schedule is declared to Chalice with `@app.schedule` (its handler gets a
-        `CloudWatchEvent`, and `chalice package` creates the rule); queues and streams
+        `CloudWatchEvent`, and `chalice package` creates the rule; the CDK stack adds the
+        catch-up rule, whose events have the same shape); queues and streams
         with `@app.lambda_function` (handler(event, context)), because Chalice's own
         decorators for them cannot report partial batch failures or set retries."""
 

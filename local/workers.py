@@ -161,6 +161,16 @@ def worker_for(entry: EntryPoint, *, dynamodb_endpoint: str, sqs_endpoint: str, 
     if isinstance(source, ScheduleSource):
         from local.schedule import ScheduleTimer
 
-        timer = ScheduleTimer(source.expression, entry.handler, rule_name=entry.name, region=region)
-        return Worker(entry.name, timer.step, interval=5.0)
+        # One timer per rule, as EventBridge has (the close and its catch-up hours).
+        timers = [
+            ScheduleTimer(expression, entry.handler, rule_name=entry.name if index == 0 else f"{entry.name}-catch-up",
+                          region=region)
+            for index, expression in enumerate(source.expressions)
+        ]
+
+        def step() -> None:
+            for timer in timers:
+                timer.step()
+
+        return Worker(entry.name, step, interval=5.0)
     raise ValueError(f"the local run has no worker for {type(source).__name__} (entry point {entry.name})")
