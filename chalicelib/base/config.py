@@ -14,6 +14,9 @@ from typing import Optional
 
 DEFAULT_CLICK_RETENTION_DAYS = 120
 CLICK_SPOOL_URL_VARIABLE = "AFFILINK_CLICK_SPOOL_URL"
+# Secrets Manager secrets (ids or ARNs): what the CDK stack creates, with generated values.
+ADMIN_KEY_SECRET_VARIABLE = "AFFILINK_ADMIN_KEY_SECRET_ID"
+APP_SECRET_VARIABLE = "AFFILINK_SECRET_SECRET_ID"
 # Clicks must outlive the longest attribution window (90 days), or sales lose their click.
 MIN_CLICK_RETENTION_DAYS = 91
 
@@ -25,8 +28,10 @@ class Settings:
     public_base_url: str
     admin_key_env: Optional[str]
     admin_key_parameter: Optional[str]
+    admin_key_secret_id: Optional[str]
     secret_env: Optional[str]
     secret_parameter: Optional[str]
+    secret_secret_id: Optional[str]
     click_retention_days: int
     click_spool_queue_url: Optional[str]
     metrics_namespace: str
@@ -60,8 +65,10 @@ def settings() -> Settings:
         public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         admin_key_env=env.get("AFFILINK_ADMIN_KEY") or None,
         admin_key_parameter=env.get("AFFILINK_ADMIN_KEY_PARAMETER") or None,
+        admin_key_secret_id=env.get(ADMIN_KEY_SECRET_VARIABLE) or None,
         secret_env=env.get("AFFILINK_SECRET") or None,
         secret_parameter=env.get("AFFILINK_SECRET_PARAMETER") or None,
+        secret_secret_id=env.get(APP_SECRET_VARIABLE) or None,
         click_retention_days=_retention_days(
             env.get("AFFILINK_CLICK_RETENTION_DAYS", str(DEFAULT_CLICK_RETENTION_DAYS))
         ),
@@ -79,24 +86,29 @@ def reset() -> None:
         parameters.clear_caches()
 
 
-def _secret_value(env_value: Optional[str], parameter: Optional[str], label: str) -> str:
+def _secret_value(
+    env_value: Optional[str], parameter: Optional[str], secret_id: Optional[str], label: str
+) -> str:
     if env_value:
         return env_value
-    if parameter:
-        # Imported here: the parameters utility is only paid where a secret lives in SSM.
-        # Powertools caches the value for five minutes, so a rotation in SSM is picked up.
+    if parameter or secret_id:
+        # Imported here: the parameters utility is only paid where a secret lives in SSM or
+        # Secrets Manager. Powertools caches the value for five minutes, so a rotation is
+        # picked up.
         from aws_lambda_powertools.utilities import parameters
 
-        return parameters.get_parameter(parameter, decrypt=True, max_age=300)
+        if secret_id:
+            return parameters.get_secret(secret_id, max_age=300)
+        return parameters.get_parameter(str(parameter), decrypt=True, max_age=300)
     raise RuntimeError(f"{label} is not configured")
 
 
 def admin_key() -> str:
     s = settings()
-    return _secret_value(s.admin_key_env, s.admin_key_parameter, "AFFILINK_ADMIN_KEY")
+    return _secret_value(s.admin_key_env, s.admin_key_parameter, s.admin_key_secret_id, "AFFILINK_ADMIN_KEY")
 
 
 def app_secret() -> str:
     """The secret behind cursor signatures and the daily visitor salt."""
     s = settings()
-    return _secret_value(s.secret_env, s.secret_parameter, "AFFILINK_SECRET")
+    return _secret_value(s.secret_env, s.secret_parameter, s.secret_secret_id, "AFFILINK_SECRET")

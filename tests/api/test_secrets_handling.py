@@ -50,3 +50,20 @@ def test_the_admin_key_can_come_from_an_ssm_parameter(client, monkeypatch):
     finally:
         monkeypatch.undo()
         config.reset()
+
+
+def test_the_admin_key_can_come_from_a_secrets_manager_secret(client, monkeypatch):
+    # Given the admin key in Secrets Manager, as the CDK stack stores it (a generated value)
+    secret = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name=new_id("affilink/admin-key"), SecretString="admin-key-from-secrets-manager"
+    )
+    monkeypatch.delenv("AFFILINK_ADMIN_KEY")
+    monkeypatch.setenv("AFFILINK_ADMIN_KEY_SECRET_ID", secret["ARN"])
+    config.reset()
+    try:
+        # Then that key is the admin key, and the old environment one is not
+        assert call(client, "GET", "/brands", headers=bearer("admin-key-from-secrets-manager")).status_code == 200
+        assert call(client, "GET", "/brands", headers=ADMIN).status_code == 401
+    finally:
+        monkeypatch.undo()
+        config.reset()
