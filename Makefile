@@ -3,13 +3,19 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+CHECKOV_VENV := $(VENV)/checkov
 PYTEST_WORKERS ?= 2
+STAGE ?= dev
+# jsii (CDK's bridge to Node.js) warns at every start on this machine's Node 20.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test unit api e2e fuzz bench lint package clean
+.PHONY: run test unit api e2e infra fuzz bench lint package synth deploy clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt infra/requirements-checkov.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt
 	touch $(STAMP)
 
 ## Start the whole API on 127.0.0.1:$${PORT:-8000} with an embedded moto DynamoDB.
@@ -29,6 +35,10 @@ api: $(STAMP)
 e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
 
+## Synthesize the CDK app and check it (cfn-lint, checkov, the stack's properties); no AWS account needed.
+infra: $(STAMP)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/infra
+
 ## Fuzz every operation of openapi.yaml against the local server, longer than make test does.
 fuzz: $(STAMP)
 	AFFILINK_FUZZ_EXAMPLES=$${AFFILINK_FUZZ_EXAMPLES:-300} $(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/e2e/test_fuzz.py
@@ -38,7 +48,7 @@ bench: $(STAMP)
 
 ## ruff, the type checker (mypy) and the import layers (import-linter, in pyproject.toml).
 lint: $(STAMP)
-	$(PY) -m ruff check app.py chalicelib local tests bench
+	$(PY) -m ruff check app.py chalicelib local tests bench infra
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache
 
@@ -46,6 +56,15 @@ lint: $(STAMP)
 package: $(STAMP)
 	rm -rf build/package
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package build/package
+
+## The CloudFormation templates of stage $(STAGE) in infra/cdk.out, without an AWS account.
+synth: $(STAMP)
+	cd infra && CDK_CONTEXT_JSON='{"stage": "$(STAGE)"}' CDK_OUTDIR=cdk.out ../$(PY) deploy.py
+
+## Deploy stage $(STAGE) to the AWS account of your credentials (README: "Deploy to AWS");
+## more context in CDK_ARGS, e.g. CDK_ARGS="-c alarm_email=ops@example.com".
+deploy: $(STAMP)
+	cd infra && npx --yes aws-cdk@2 deploy -c stage=$(STAGE) $(CDK_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .ruff_cache .mypy_cache build

@@ -63,7 +63,7 @@ class BrandCatalogueIndex(GlobalSecondaryIndex["Brand"]):
 
 
 class Brand(Model):
-    Meta = table_meta("brands")
+    Meta = table_meta("brands", holds_secrets=True)  # webhook secrets
     brand_id = UnicodeAttribute(hash_key=True)
     catalogue = UnicodeAttribute(default=keys.CATALOGUE)
     name = UnicodeAttribute()

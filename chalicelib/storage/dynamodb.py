@@ -36,10 +36,14 @@ class _Region:
         return region()
 
 
-def table_meta(concept: str, stream_view_type: Optional[str] = None) -> Any:
+def table_meta(concept: str, stream_view_type: Optional[str] = None, holds_secrets: bool = False) -> Any:
     """A model's `Meta`: table `<prefix><concept>`, on-demand, a few retries, and a
-    stream when a background entry point reads one (`chalicelib/background.py`)."""
+    stream when a background entry point reads one (`chalicelib/background.py`).
+    `holds_secrets`: items keep a secret recoverably (HMAC needs it), so the CDK stack
+    encrypts the table with its customer-managed KMS key."""
     attrs: dict[str, Any] = {
+        "concept": concept,
+        "holds_secrets": holds_secrets,
         "table_name": _TableName(concept),
         "region": _Region(),
         "billing_mode": PAY_PER_REQUEST_BILLING_MODE,

@@ -15,7 +15,7 @@ class IntegrationSecret(Model):
     """A brand's signing secret for one platform. Stored recoverably (HMAC needs it); the
     table is encrypted at rest with a KMS key in AWS, and the secret is never returned."""
 
-    Meta = table_meta("integration_secrets")
+    Meta = table_meta("integration_secrets", holds_secrets=True)
     brand_id = UnicodeAttribute(hash_key=True)
     platform = UnicodeAttribute(range_key=True)
     secret = UnicodeAttribute()
