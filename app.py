@@ -304,7 +304,7 @@ def _statement_response(party, party_id, month):
 def set_brand_integration(caller, brand_id, platform):
     from chalicelib.integrations import secrets as integration_secrets  # not paid by a tap's cold start
 
-    return json_response(integration_secrets.set_secret(brand_id, platform, api.body()))
+    return json_response(integration_secrets.set_secret(brand_id, platform, api.body(), api.api_base_url()))
 
 
 @app.route("/me/integrations/{platform}", methods=["PUT"])
@@ -312,7 +312,7 @@ def set_brand_integration(caller, brand_id, platform):
 def set_my_integration(caller, platform):
     from chalicelib.integrations import secrets as integration_secrets
 
-    return json_response(integration_secrets.set_secret(caller.id, platform, api.body()))
+    return json_response(integration_secrets.set_secret(caller.id, platform, api.body(), api.api_base_url()))
 
 
 @app.route("/webhooks/{brand_id}/shopify", methods=["POST"])
@@ -356,3 +356,4 @@ def my_stats(caller):
     from chalicelib.stats import reads
 
     return json_response(reads.my_stats(caller.role, caller.id, api.query("from"), api.query("to")))
+

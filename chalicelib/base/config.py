@@ -26,6 +26,7 @@ class Settings:
     table_prefix: str
     region: str
     public_base_url: str
+    api_base_url: Optional[str]  # where the API answers, when it is not known from the request
     admin_key_env: Optional[str]
     admin_key_parameter: Optional[str]
     admin_key_secret_id: Optional[str]
@@ -63,6 +64,7 @@ def settings() -> Settings:
         table_prefix=env.get("AFFILINK_TABLE_PREFIX", "affilink-"),
         region=region(),
         public_base_url=env.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        api_base_url=(env.get("AFFILINK_API_BASE_URL") or "").rstrip("/") or None,
         admin_key_env=env.get("AFFILINK_ADMIN_KEY") or None,
         admin_key_parameter=env.get("AFFILINK_ADMIN_KEY_PARAMETER") or None,
         admin_key_secret_id=env.get(ADMIN_KEY_SECRET_VARIABLE) or None,

@@ -6,7 +6,6 @@ from typing import Any, Mapping
 from chalicelib.accounts.brands import load_brand
 from chalicelib.base import validation
 from chalicelib.base.clock import now
-from chalicelib.base.config import settings
 from chalicelib.base.errors import NotFound
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.integrations.catalogue import PLATFORMS
@@ -16,11 +15,13 @@ from chalicelib.storage.integrations import IntegrationSecret
 MAX_SECRET_LENGTH = 512
 
 
-def webhook_url(brand_id: str, platform: str) -> str:
-    return f"{settings().public_base_url}/webhooks/{brand_id}/{platform}"
+def webhook_url(brand_id: str, platform: str, api_base_url: str) -> str:
+    """Where the platform must send its webhooks: the API's address (in AWS the short-link
+    domain serves only taps)."""
+    return f"{api_base_url}/webhooks/{brand_id}/{platform}"
 
 
-def set_secret(brand_id: str, platform: str, body: Mapping[str, Any]) -> dict[str, Any]:
+def set_secret(brand_id: str, platform: str, body: Mapping[str, Any], api_base_url: str) -> dict[str, Any]:
     """Store the brand's signing secret for `platform`: `{platform, configured, webhook_url}`."""
     if platform not in PLATFORMS:
         raise NotFound(f"no integration named {platform[:40]!r}: {', '.join(PLATFORMS)}")
@@ -29,7 +30,8 @@ def set_secret(brand_id: str, platform: str, body: Mapping[str, Any]) -> dict[st
     validation.reject_control_characters(secret, "secret")
     brand = load_brand(brand_id)
     IntegrationSecret(brand.brand_id, platform, secret=secret, updated_at=format_timestamp(now())).save()
-    return {"platform": platform, "configured": True, "webhook_url": webhook_url(brand.brand_id, platform)}
+    return {"platform": platform, "configured": True,
+            "webhook_url": webhook_url(brand.brand_id, platform, api_base_url)}
 
 
 def secret_of(brand_id: str, platform: str) -> str | None:

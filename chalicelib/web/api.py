@@ -143,6 +143,9 @@ class Api:
     def page_args(self) -> dict[str, Any]:
         return {"limit": requests.page_limit(self.query("limit")), "cursor": self.query("cursor")}
 
+    def api_base_url(self) -> str:
+        return requests.api_base_url(self.request.headers, self.request.context)
+
     def raw_body(self) -> bytes:
         raw = self.request.raw_body
         return raw.encode("utf-8") if isinstance(raw, str) else raw or b""

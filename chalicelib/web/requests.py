@@ -1,8 +1,10 @@
 """What only an HTTP request has: a body size, query parameters, an Accept header."""
 from __future__ import annotations
 
-from typing import Optional, Union
+import re
+from typing import Any, Mapping, Optional, Union
 
+from chalicelib.base.config import settings
 from chalicelib.base.errors import InvalidInput
 from chalicelib.web.errors import NotAcceptable, RequestTooLarge
 
@@ -26,3 +28,18 @@ def require_accept(accept: Optional[str], content_type: str) -> None:
     """API Gateway returns a binary body only to a client that accepts its type."""
     if content_type not in (accept or ""):
         raise NotAcceptable(f"this answer is {content_type}: ask with the header Accept: {content_type}")
+
+
+def api_base_url(headers: Mapping[str, str], context: Mapping[str, Any]) -> str:
+    """Where this API answers: `AFFILINK_API_BASE_URL` if set; in AWS the request's own host and
+    stage (the stack cannot name the API to its own function: a cycle); locally `PUBLIC_BASE_URL`,
+    which serves everything. Webhook URLs are built on it: in AWS the short-link domain serves
+    only taps."""
+    configured = settings().api_base_url
+    if configured:
+        return configured
+    host = (headers.get("host") or "").strip().lower()
+    stage = context.get("stage")
+    if host.endswith(".amazonaws.com") and isinstance(stage, str) and re.fullmatch(r"[a-z0-9.-]+", host):
+        return f"https://{host}/{stage}"
+    return settings().public_base_url

@@ -324,3 +324,16 @@ def _deliver_at_once(client, brand_id: str, events: list[dict]) -> list[int]:
     for thread in threads:
         thread.join()
     return answers
+
+
+
+def test_the_webhook_urls_name_the_api_s_address_when_it_is_configured(client, brand, monkeypatch):
+    # (In AWS the short-link domain is CloudFront in front of the tap function: it serves only taps.)
+    from chalicelib.base import config
+
+    monkeypatch.setenv("AFFILINK_API_BASE_URL", "https://api.glow.example/")
+    config.reset()
+    answer = call(client, "PUT", "/me/integrations/shopify", {"secret": "shpss_0123456789abcdef"},
+                  bearer(brand["api_key"]))
+    assert answer.status_code == 200, answer.body
+    assert answer.json["webhook_url"] == f"https://api.glow.example/webhooks/{brand['brand_id']}/shopify"
