@@ -9,7 +9,7 @@ STAGE ?= dev
 # jsii (CDK's bridge to Node.js) warns at every start on this machine's Node 20.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: run test unit api e2e infra fuzz bench lint package synth deploy clean
+.PHONY: run test unit api e2e infra fuzz bench lint package synth deploy browser messages screenshots clean
 
 $(STAMP): requirements.txt requirements-dev.txt infra/requirements-checkov.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,9 +22,20 @@ $(STAMP): requirements.txt requirements-dev.txt infra/requirements-checkov.txt
 run: $(STAMP)
 	$(PY) -m local.run
 
-## Run the whole test suite (lint, then unit, API, end-to-end).
-test: lint
+## Run the whole test suite (lint, then unit, API, end-to-end, infra, the dashboard in a real browser).
+test: lint browser
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
+
+## Chromium and its driver (Debian's packages) for the dashboard's browser test: installed when
+## missing if this runs as root with apt-get, else one line says the command to run.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (apt-get) for the dashboard's browser test"; \
+		apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	else echo "The dashboard's browser test needs Chromium: sudo apt-get install -y chromium chromium-driver" >&2; \
+		exit 1; fi
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
@@ -42,6 +53,14 @@ infra: $(STAMP)
 ## Fuzz every operation of openapi.yaml against the local server, longer than make test does.
 fuzz: $(STAMP)
 	AFFILINK_FUZZ_EXAMPLES=$${AFFILINK_FUZZ_EXAMPLES:-300} $(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/e2e/test_fuzz.py
+
+## Bring the French catalogue of the dashboard up to date with its strings (then translate what it lists).
+messages: $(STAMP)
+	$(PY) -m local.messages
+
+## The README's screenshots of the dashboard, taken by its browser test, into docs/screenshots/.
+screenshots: $(STAMP) browser
+	AFFILINK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/e2e/test_dashboard_browser.py
 
 bench: $(STAMP)
 	$(PY) -m bench.run

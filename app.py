@@ -357,3 +357,110 @@ def my_stats(caller):
 
     return json_response(reads.my_stats(caller.role, caller.id, api.query("from"), api.query("to")))
 
+
+# --- the dashboard (HTML pages under /app) --------------------------------------------------
+
+FORM = ["application/x-www-form-urlencoded"]
+
+
+def _dashboard(view: str, **params: str):
+    from chalicelib.web.dashboard import serve  # Jinja2 and Babel: only the dashboard's pages pay for them
+
+    return serve(view, api.request, **params)
+
+
+@app.route("/app", methods=["GET"])
+def dashboard_home():
+    return _dashboard("home")
+
+
+@app.route("/app/login", methods=["GET"])
+def dashboard_login_form():
+    return _dashboard("login_form")
+
+
+@app.route("/app/login", methods=["POST"], content_types=FORM)
+def dashboard_login():
+    return _dashboard("login")
+
+
+@app.route("/app/logout", methods=["POST"], content_types=FORM)
+def dashboard_logout():
+    return _dashboard("logout")
+
+
+@app.route("/app/language/{lang}", methods=["GET"])
+def dashboard_language(lang):
+    return _dashboard("language", lang=lang)
+
+
+@app.route("/app/links", methods=["GET"])
+def dashboard_links():
+    return _dashboard("links")
+
+
+@app.route("/app/links", methods=["POST"], content_types=FORM)
+def dashboard_create_link():
+    return _dashboard("create_link")
+
+
+@app.route("/app/new-link", methods=["GET"])
+def dashboard_new_link():
+    return _dashboard("new_link_form")
+
+
+@app.route("/app/links/{code}", methods=["GET"])
+def dashboard_link(code):
+    return _dashboard("link", code=code)
+
+
+@app.route("/app/statements", methods=["GET"])
+def dashboard_statements():
+    return _dashboard("statements")
+
+
+@app.route("/app/statements/{month}", methods=["GET"])
+def dashboard_statement(month):
+    return _dashboard("statement", month=month)
+
+
+@app.route("/app/statements/{month}/csv", methods=["GET"])
+def dashboard_statement_csv(month):
+    return _dashboard("statement_csv", month=month)
+
+
+@app.route("/app/statements/{month}/paid", methods=["POST"], content_types=FORM)
+def dashboard_mark_paid(month):
+    return _dashboard("mark_paid", month=month)
+
+
+@app.route("/app/conversions", methods=["GET"])
+def dashboard_conversions():
+    return _dashboard("conversions")
+
+
+@app.route("/app/creators", methods=["GET"])
+def dashboard_creators():
+    return _dashboard("creators")
+
+
+@app.route("/app/creators/{creator_id}", methods=["POST"], content_types=FORM)
+def dashboard_set_creator_standing(creator_id):
+    return _dashboard("set_creator_standing", creator_id=creator_id)
+
+
+@app.route("/app/integrations", methods=["GET"])
+def dashboard_integrations():
+    return _dashboard("integrations")
+
+
+@app.route("/app/integrations/{platform}", methods=["POST"], content_types=FORM)
+def dashboard_set_integration(platform):
+    return _dashboard("set_integration", platform=platform)
+
+
+@app.route("/app/static/app.css", methods=["GET"])
+def dashboard_stylesheet():
+    from chalicelib.web.dashboard import stylesheet_response
+
+    return stylesheet_response()

@@ -116,6 +116,12 @@ def find_brand(brand_id: Optional[str], *, consistent: bool = False) -> Optional
     return get_or_none(Brand, brand_id, consistent=consistent)
 
 
+def brand_names(brand_ids: list[str]) -> dict[str, str]:
+    """brand_id -> name, for the ids that exist (one BatchGetItem)."""
+    unique = sorted({brand_id for brand_id in brand_ids if brand_id})
+    return {brand.brand_id: brand.name for brand in Brand.batch_get(unique)} if unique else {}
+
+
 def load_brand(brand_id: str, *, consistent: bool = False) -> Brand:
     """The brand, or `NotFound`."""
     brand = find_brand(brand_id, consistent=consistent)

@@ -57,6 +57,11 @@ def set_membership(brand_id: str, creator_id: str, body: Mapping[str, Any]) -> d
     }
 
 
+def memberships_of_brand(brand_id: str) -> dict[str, str]:
+    """creator_id -> status (approved, blocked) of every creator the brand has decided on."""
+    return {m.creator_id: m.status for m in Membership.query(brand_id)}
+
+
 def memberships_of_creator(creator_id: str) -> dict[str, str]:
     return {m.brand_id: m.status for m in Membership.by_creator.query(creator_id)}
 

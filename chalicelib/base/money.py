@@ -30,6 +30,11 @@ def _exponent(code: str) -> Optional[int]:
         return None
 
 
+def minor_unit_exponent(currency: str) -> int:
+    """How many decimals `currency` has (EUR 2, JPY 0): amounts are stored in its minor units."""
+    return _exponent(normalize_currency(currency)) or 0
+
+
 def normalize_currency(value: object, field: str = "currency") -> str:
     """An ISO 4217 alpha code in either case, returned upper case; else `InvalidInput`.
 

@@ -34,7 +34,7 @@ RESERVED_CODES = frozenset(
     {
         "admin", "brands", "conversions", "creators", "health", "links", "me",
         "openapi", "openapi.json", "webhooks", "api", "static", "favicon.ico",
-        "robots.txt", "docs", "stats", "qr",
+        "robots.txt", "docs", "stats", "qr", "app",
     }
 )
 CREATE_FIELDS = ("brand_id", "destination", "alias", "source", "expires_at")

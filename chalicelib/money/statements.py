@@ -89,7 +89,7 @@ def wants_csv(party: str, format_name: Optional[str]) -> bool:
 def statement_csv(brand_id: str, month: str) -> str:
     """A brand's statement of `month` as CSV: a header row, then one row per line."""
     view = statement(BRAND, brand_id, month)
-    handles = _handles([line["creator_id"] for line in view["lines"]])
+    handles = creator_handles([line["creator_id"] for line in view["lines"]])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -99,7 +99,8 @@ def statement_csv(brand_id: str, month: str) -> str:
     return out.getvalue()
 
 
-def _handles(creator_ids: list[str]) -> dict[str, str]:
+def creator_handles(creator_ids: list[str]) -> dict[str, str]:
+    """creator_id -> handle, for the ids that exist."""
     unique = sorted(set(creator_ids))
     return {creator.creator_id: creator.handle for creator in Creator.batch_get(unique)} if unique else {}
 

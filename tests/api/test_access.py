@@ -19,6 +19,10 @@ from tests.helpers import bearer, call, make_brand, make_creator, make_link, new
 PUBLIC = "public"  # anyone, no key needed
 SIGNED = "signature"  # webhook: a signature, never a key; without one every caller gets 401
 ADMIN, BRAND, CREATOR = "admin", "brand", "creator"
+# The dashboard (/app) signs in with a session cookie, never with a key: a page sends any
+# caller without a session to sign-in, a form refuses it (403; 415 for a JSON body).
+DASHBOARD_PAGE = "dashboard page"
+DASHBOARD_FORM = "dashboard form"
 
 # Copied from api.md §0 "Who may call what". Path parameter names do not matter
 # (they are compared as `{}`).
@@ -60,6 +64,25 @@ EXPECTED_ACCESS = {
     ("POST", "/webhooks/{brand_id}/conversions"): SIGNED,
     ("POST", "/webhooks/{brand_id}/shopify"): SIGNED,
     ("POST", "/webhooks/{brand_id}/stripe"): SIGNED,
+    ("GET", "/app/login"): PUBLIC,
+    ("POST", "/app/login"): DASHBOARD_FORM,  # refused without its form's nonce
+    ("GET", "/app/language/{lang}"): PUBLIC,
+    ("GET", "/app/static/app.css"): PUBLIC,
+    ("POST", "/app/logout"): DASHBOARD_FORM,
+    ("GET", "/app"): DASHBOARD_PAGE,
+    ("GET", "/app/links"): DASHBOARD_PAGE,
+    ("POST", "/app/links"): DASHBOARD_FORM,
+    ("GET", "/app/new-link"): DASHBOARD_PAGE,
+    ("GET", "/app/links/{code}"): DASHBOARD_PAGE,
+    ("GET", "/app/statements"): DASHBOARD_PAGE,
+    ("GET", "/app/statements/{month}"): DASHBOARD_PAGE,
+    ("GET", "/app/statements/{month}/csv"): DASHBOARD_PAGE,
+    ("POST", "/app/statements/{month}/paid"): DASHBOARD_FORM,
+    ("GET", "/app/conversions"): DASHBOARD_PAGE,
+    ("GET", "/app/creators"): DASHBOARD_PAGE,
+    ("POST", "/app/creators/{creator_id}"): DASHBOARD_FORM,
+    ("GET", "/app/integrations"): DASHBOARD_PAGE,
+    ("POST", "/app/integrations/{platform}"): DASHBOARD_FORM,
 }
 
 REDIRECT_SHAPE = "/{}"
@@ -146,6 +169,8 @@ def _concrete_path(path: str, caller: str, world: dict) -> str:
             value = "shopify"
         elif before == "statements":
             value = "2026-01"
+        elif before == "language":
+            value = "fr"
         else:
             raise AssertionError(f"test_access does not know what to put in {segment} of {path}")
         segments[index] = value
@@ -165,13 +190,18 @@ def test_each_caller_gets_what_the_contract_says(world, method, path):
     assert rule is not None, f"{method} {path} has no expected-access rule"
 
     # When every kind of caller calls the route
-    statuses = {caller: _probe(world, method, path, caller).status_code for caller in CALLERS}
+    answers = {caller: _probe(world, method, path, caller) for caller in CALLERS}
+    statuses = {caller: answer.status_code for caller, answer in answers.items()}
 
     # Then the status matches the table, and nobody gets a server error
     assert all(status < 500 for status in statuses.values()), statuses
     for caller, status in statuses.items():
         if rule == PUBLIC:
             assert status not in (401, 403), (caller, status)
+        elif rule == DASHBOARD_PAGE:
+            assert status == 303 and answers[caller].headers["Location"] == "/app/login", (caller, status)
+        elif rule == DASHBOARD_FORM:
+            assert status in (403, 415), (caller, status)
         elif rule == SIGNED:
             assert status == 401, (caller, status)
         elif caller in ("unknown key", "no key"):

@@ -2,72 +2,21 @@
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.helpers import free_port
+from tests.e2e.local_api import running_local_api
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def local_api():
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_", "PUBLIC_BASE_URL"))}
-    env["PORT"] = str(port)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.run"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    banner = []
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        banner.append(line)
-        if line.startswith("Ctrl-C stops everything"):
-            break
-    text = "".join(banner)
-    assert "Affilink is running" in text, text
-
-    def field(pattern: str) -> str:
-        match = re.search(pattern, text)
-        assert match, f"{pattern!r} not in banner:\n{text}"
-        return match.group(1)
-
-    info = {
-        "base": f"http://127.0.0.1:{port}",
-        "admin_key": field(r"admin key:\s+(\S+)"),
-        "creator_key": field(r"demo creator:\s+\S+\s+key (\S+)"),
-        "brand_key": field(r"demo brand:\s+\S+\s+key (\S+)"),
-        "short_url": field(r"demo short link:\s+(\S+)"),
-        "moto": field(r"DynamoDB: (http://[^)\s]+)"),
-        "background": field(r"background:\s+(.+)"),
-    }
-    # Drain the rest of the output so the server never blocks on a full pipe.
-    import threading
-
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
-    yield info
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with running_local_api() as info:
+        yield info
 
 
 def test_health_answers(local_api):

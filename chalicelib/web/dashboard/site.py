@@ -1,0 +1,244 @@
+"""Between Chalice and the dashboard's views: the visit (locale, cookies, session, form), the
+session and CSRF checks, rendering with Jinja2 (autoescaping on), and the HTML answers
+(errors as pages, never JSON). Imported only by the `/app` routes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+from urllib.parse import parse_qs, quote
+
+from chalice import Response
+from chalice.app import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from chalicelib.accounts import sessions
+from chalicelib.accounts.auth import Caller
+from chalicelib.base.config import settings
+from chalicelib.base.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from chalicelib.base.observability import logger
+from chalicelib.web import requests
+from chalicelib.web.dashboard import i18n
+from chalicelib.web.errors import http_answer
+
+SESSION_COOKIE = "afl_session"
+LOGIN_COOKIE = "afl_login"
+LANGUAGE_COOKIE = "afl_lang"
+MAX_FORM_FIELDS = 20
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class Page:
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    status: int = 200
+    cookie: Optional[str] = None
+
+
+@dataclass
+class Redirect:
+    location: str
+    cookie: Optional[str] = None
+
+
+@dataclass
+class Download:
+    body: str
+    content_type: str
+    filename: str
+
+
+Outcome = Union[Page, Redirect, Download]
+
+
+@dataclass
+class Visit:
+    """One request to the dashboard, as the views see it."""
+
+    request: Request
+    locale: str
+    cookies: dict[str, str]
+    form: dict[str, str]
+    caller: Optional[Caller] = None
+    session: Optional[str] = None
+
+    @property
+    def path(self) -> str:
+        """This page's path under the dashboard (`/app/links/glow`), without any stage prefix."""
+        path = self.request.context.get("resourcePath") or "/app"
+        for name, value in (self.request.uri_params or {}).items():
+            path = path.replace("{" + name + "}", quote(value, safe=""))
+        return path
+
+    @property
+    def prefix(self) -> str:
+        """What API Gateway puts before the routes (`/api` for its stage), or nothing locally."""
+        full = self.request.context.get("path") or ""
+        path = self.path
+        return full[: -len(path)] if full.endswith(path) and full != path else ""
+
+    def url(self, path: str) -> str:
+        return self.prefix + path
+
+    def query(self, name: str) -> Optional[str]:
+        params: Any = self.request.query_params or {}
+        value = params.get(name)
+        return value if isinstance(value, str) else None
+
+    def api_base_url(self) -> str:
+        return requests.api_base_url(self.request.headers, self.request.context)
+
+    def gettext(self, message: str) -> str:
+        return i18n.translations(self.locale).gettext(message)
+
+    def refusal(self, message: str) -> str:
+        """A domain's refusal in this visit's language: its translation if the catalogue has
+        it, else (a message with a name or number in it) the original after a translated preamble."""
+        translated = self.gettext(message)
+        if translated != message or self.locale == i18n.DEFAULT:
+            return translated
+        return f"{self.gettext('This value was refused:')} {message}"
+
+
+@dataclass(frozen=True)
+class View:
+    function: Callable[..., Outcome]
+    roles: tuple[str, ...]  # empty: no session needed
+    checks_csrf: bool = True
+
+
+def cookie(visit: "Visit", name: str, value: str, *, max_age: int, http_only: bool = True) -> str:
+    """A `Set-Cookie` value: SameSite=Lax, under /app, Secure unless the site is plain local HTTP."""
+    parts = [f"{name}={value}", f"Path={visit.url('/app')}", f"Max-Age={max_age}", "SameSite=Lax"]
+    if http_only:
+        parts.append("HttpOnly")
+    if not settings().public_base_url.startswith("http://127.0.0.1"):
+        parts.append("Secure")
+    return "; ".join(parts)
+
+
+def _cookies(request: Request) -> dict[str, str]:
+    jar = SimpleCookie()
+    try:
+        jar.load(request.headers.get("cookie") or "")
+    except CookieError:
+        return {}
+    return {name: morsel.value for name, morsel in jar.items()}
+
+
+def _form(request: Request) -> dict[str, str]:
+    if request.method != "POST":
+        return {}
+    raw = request.raw_body or b""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidInput("the form could not be read") from None
+    return {name: values[0] for name, values in fields.items()}
+
+
+@lru_cache(maxsize=len(i18n.LOCALES))
+def _environment(locale: str) -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    environment.globals.update(
+        money=lambda minor, currency: i18n.money(minor, currency, locale),
+        number=lambda value: i18n.number(value, locale),
+        day=lambda value: i18n.day(value, locale),
+        timestamp=lambda value: i18n.timestamp(value, locale),
+        month_name=lambda value: i18n.month(value, locale),
+        languages=i18n.LANGUAGE_NAMES,
+        locale=locale,
+    )
+    return environment
+
+
+def render(visit: Visit, template: str, context: dict[str, Any]) -> str:
+    csrf = sessions.csrf_token(visit.session) if visit.session else ""
+    return _environment(visit.locale).get_template(template).render(
+        caller=visit.caller, csrf=csrf, here=quote(visit.path), app=visit.url("/app"), **context
+    )
+
+
+def _html(visit: Visit, body: str, status: int, extra: Optional[dict[str, str]] = None) -> Response:
+    headers: dict[str, Union[str, list[str]]] = {
+        **SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8", "Content-Language": visit.locale,
+        "Vary": "Cookie, Accept-Language", **(extra or {}),
+    }
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def _answer(visit: Visit, outcome: Outcome) -> Response:
+    if isinstance(outcome, Redirect):
+        headers: dict[str, Union[str, list[str]]] = {"Location": outcome.location, "Cache-Control": "no-store"}
+        if outcome.cookie:
+            headers["Set-Cookie"] = outcome.cookie
+        return Response(body="", status_code=303, headers=headers)
+    if isinstance(outcome, Download):
+        return Response(body=outcome.body, status_code=200, headers={
+            "Content-Type": outcome.content_type, "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{outcome.filename}"',
+        })
+    extra = {"Set-Cookie": outcome.cookie} if outcome.cookie else None
+    return _html(visit, render(visit, outcome.template, outcome.context), outcome.status, extra)
+
+
+def error_page(visit: Visit, error: DomainError) -> Response:
+    status, _ = http_answer(error)
+    titles = {
+        403: visit.gettext("This form cannot be used"),
+        404: visit.gettext("Page not found"),
+    }
+    title = titles.get(status, visit.gettext("This request was refused"))
+    body = render(visit, "error.html", {"title": title, "message": visit.refusal(error.message), "status": status})
+    headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else None
+    return _html(visit, body, status, headers)
+
+
+def serve(views: dict[str, View], name: str, request: Request, **params: str) -> Response:
+    cookies = _cookies(request)
+    visit = Visit(request, i18n.negotiate(cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")),
+                  cookies, {})
+    view = views[name]
+    try:
+        visit.form = _form(request)
+        if view.roles:
+            visit.session = cookies.get(SESSION_COOKIE)
+            try:
+                visit.caller = sessions.caller_of(visit.session)
+            except Unauthorized:
+                visit.session = None
+                if request.method == "GET":
+                    return _answer(visit, Redirect(visit.url("/app/login")))
+                raise Forbidden("you are signed out: sign in again, then send the form again") from None
+            if visit.caller.role not in view.roles:
+                raise NotFound("not found")  # the other role's pages do not exist for this caller
+            if request.method == "POST" and view.checks_csrf:
+                sessions.check_csrf(visit.session, visit.form.get("csrf"))
+        return _answer(visit, view.function(visit, **params))
+    except DomainError as error:
+        return error_page(visit, error)
+    except Exception:
+        logger.exception("dashboard page failed", view=name)
+        return _html(visit, render(visit, "error.html", {
+            "title": visit.gettext("Something went wrong"),
+            "message": visit.gettext("Please try again in a moment."), "status": 500}), 500)
