@@ -12,6 +12,7 @@ does not block the others.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Union
 
@@ -19,6 +20,7 @@ from chalice import Chalice
 from pynamodb.models import Model
 
 from chalicelib.base.config import CLICK_SPOOL_URL_VARIABLE
+from chalicelib.base.observability import flush_metrics
 
 Handler = Callable[[dict, Any], Any]
 
@@ -104,10 +106,20 @@ class Background:
         def register(function: Callable[..., Any]) -> Any:
             if any(entry.name == name for entry in self.entry_points):
                 raise ValueError(f"background entry point {name!r} is declared twice")
+
+            @functools.wraps(function)
+            def flushed(*args: Any) -> Any:
+                # Metrics are written (as EMF log lines) when flushed: at the end of every
+                # invocation, or a recycled Lambda instance would take them with it.
+                try:
+                    return function(*args)
+                finally:
+                    flush_metrics()
+
             if isinstance(source, ScheduleSource):
-                declared = self.app.schedule(source.expression, name=name)(function)
+                declared = self.app.schedule(source.expression, name=name)(flushed)
             else:
-                declared = self.app.lambda_function(name=name)(function)
+                declared = self.app.lambda_function(name=name)(flushed)
             # What Chalice returns is callable as Lambda calls it: the local run uses that.
             self.entry_points.append(EntryPoint(name=name, source=source, handler=declared))
             return declared

@@ -36,6 +36,12 @@ def add_alarms(stack: "AffilinkStack", settings: StageSettings) -> Optional[sns.
         topic = sns.Topic(stack, "Alarms", display_name=f"Affilink {settings.stage} alarms", master_key=stack.key,
                           enforce_ssl=True)
         topic.add_subscription(subscriptions.EmailSubscription(settings.alarm_email))
+        # enforce_ssl writes the topic's policy, which then must let CloudWatch's alarms publish.
+        topic.add_to_resource_policy(iam.PolicyStatement(
+            sid="AlarmsPublish", actions=["sns:Publish"], resources=[topic.topic_arn],
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+        ))
 
     def alarm(construct_id: str, metric: cloudwatch.Metric, threshold: float, description: str) -> None:
         created = metric.create_alarm(
@@ -49,7 +55,7 @@ def add_alarms(stack: "AffilinkStack", settings: StageSettings) -> Optional[sns.
         if topic is not None:
             created.add_alarm_action(actions.SnsAction(topic))
 
-    api = {"ApiName": "affilink", "Stage": "api"}
+    api = {"ApiName": stack.api_name, "Stage": "api"}
     alarm("Api5xxRate", cloudwatch.Metric(namespace="AWS/ApiGateway", metric_name="5XXError", dimensions_map=api,
                                           statistic="Average", period=FIVE_MINUTES),
           0.01, "More than 1% of API requests answered 5xx over five minutes")
@@ -73,7 +79,7 @@ def add_alarms(stack: "AffilinkStack", settings: StageSettings) -> Optional[sns.
         queue_name = construct_id.removesuffix("Depth")
         alarm(construct_id, waiting, 0, f"Messages waiting in {queue_name}: records no function could handle")
     alarm("ParkedDeliveries",
-          cloudwatch.Metric(namespace="Affilink", metric_name="ParkedDeliveries",
+          cloudwatch.Metric(namespace=stack.metrics_namespace, metric_name="ParkedDeliveries",
                             dimensions_map={"service": "affilink"}, statistic="Sum", period=FIVE_MINUTES),
           0, "A shop delivery was parked (GET /admin/parked-deliveries)")
     return topic

@@ -39,7 +39,7 @@ ACCESS_LOG_FORMAT = (
     '"httpMethod":"$context.httpMethod","resourcePath":"$context.resourcePath",'
     '"status":"$context.status","responseLength":"$context.responseLength",'
     '"latencyMs":"$context.responseLatency","integrationLatencyMs":"$context.integrationLatency",'
-    '"errorMessage":"$context.error.messageString"}'
+    '"errorMessage":$context.error.messageString}'  # API Gateway quotes this one itself
 )
 
 
@@ -64,6 +64,8 @@ class AffilinkStack(cdk.Stack):
         import app as chalice_app  # the registry of background entry points; imports nothing heavy
 
         self.settings = settings
+        self.metrics_namespace = f"Affilink/{settings.stage}"  # two stages in one account stay apart
+        self.api_name = f"affilink-{settings.stage}"
         self.entry_points = chalice_app.background.entry_points
         retain = cdk.RemovalPolicy.RETAIN if settings.prod else cdk.RemovalPolicy.DESTROY
 
@@ -195,7 +197,7 @@ class AffilinkStack(cdk.Stack):
             APP_SECRET_VARIABLE: self.app_secret.secret_arn,
             CLICK_SPOOL_URL_VARIABLE: self.spool.queue_url,
             "POWERTOOLS_SERVICE_NAME": "affilink",
-            "POWERTOOLS_METRICS_NAMESPACE": "Affilink",
+            "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
         }
 
     def _environment(self) -> dict[str, str]:
@@ -359,11 +361,15 @@ class AffilinkStack(cdk.Stack):
                 statements.append(iam.PolicyStatement(
                     sid="ReadSecrets", actions=["secretsmanager:GetSecretValue"],
                     resources=[secrets[secret].secret_arn for secret in grant.secrets]))
-            if grant.secrets or any(self._holds_secrets(table) for table in grant.tables):
-                statements.append(iam.PolicyStatement(
-                    sid="UseSecretsKey", actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
-                                                  "kms:DescribeKey"],
-                    resources=[self.key.key_arn]))
+            secret_tables = [table for table in grant.tables if self._holds_secrets(table)]
+            if grant.secrets or secret_tables:
+                # Reading a secret or an item of an encrypted table decrypts; writing one encrypts too.
+                writes = any(set(grant.tables[table]) - set(access.READ) for table in secret_tables)
+                key_actions = ["kms:Decrypt", "kms:DescribeKey"]
+                if writes:
+                    key_actions += ["kms:Encrypt", "kms:GenerateDataKey"]
+                statements.append(iam.PolicyStatement(sid="UseSecretsKey", actions=key_actions,
+                                                      resources=[self.key.key_arn]))
             for target in grant.invokes:
                 statements.append(iam.PolicyStatement(
                     sid="Invoke" + chalice_logical_id(target), actions=["lambda:InvokeFunction"],
@@ -397,10 +403,10 @@ class AffilinkStack(cdk.Stack):
                 sid="Stream" + concept.capitalize(),
                 actions=["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
                 resources=[table.get_att("StreamArn").to_string()]))
-            statements.append(iam.PolicyStatement(
-                # ListStreams names streams, reads nothing; AWS scopes it to a table's streams.
-                sid="ListStreams" + concept.capitalize(), actions=["dynamodb:ListStreams"],
-                resources=[f"{table.get_att('Arn').to_string()}/stream/*"]))
+        if grant.reads_streams:
+            # ListStreams lists stream names and reads no item; it takes no resource but "*".
+            statements.append(iam.PolicyStatement(sid="ListStreams", actions=["dynamodb:ListStreams"],
+                                                  resources=["*"]))
         return statements
 
     # --- background ----------------------------------------------------------------------------
@@ -466,6 +472,7 @@ class AffilinkStack(cdk.Stack):
             "access log lines carry no IP address or header (ACCESS_LOG_FORMAT); encrypted by CloudWatch Logs"
         ))
         rest_api = self.chalice.get_resource("RestAPI")
+        rest_api.add_property_override("Name", self.api_name)
         rest_api.add_property_override("AccessLogSetting", {
             "DestinationArn": access_logs.log_group_arn, "Format": ACCESS_LOG_FORMAT,
         })
@@ -487,7 +494,11 @@ class AffilinkStack(cdk.Stack):
                 managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                     "service-role/AmazonAPIGatewayPushToCloudWatchLogs")],
             )
+            # One setting per region, shared by every stage: the role outlives this stack, or
+            # destroying one stage would stop the other's access logs.
+            logging_role.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
             account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=logging_role.role_arn)
+            account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
             rest_api.add_resource_dependency(account)
 
     def _outputs(self) -> None:

@@ -245,3 +245,14 @@ def test_a_visitor_whose_marks_cannot_be_written_is_reported_and_the_clicks_befo
     # And the redelivery from it counts the rest once
     assert aggregate_click_stats(shard.event(records[1:]), None) == {"batchItemFailures": []}
     assert (day(code)["clicks"], day(code)["unique_clicks"]) == (3, 3)
+
+
+def test_a_background_function_writes_its_metrics_before_it_returns(aws, code, capsys):
+    # (Lambda may recycle the instance after any invocation: metrics still in memory would be lost.)
+    from tests.helpers import emitted_metrics
+
+    shard = Shard()
+    capsys.readouterr()
+    aggregate_click_stats(shard.event([shard.record("INSERT", click(code)), shard.record("INSERT", click(code))]),
+                          None)
+    assert emitted_metrics(capsys.readouterr().out).get("StatsRecords") == 2
