@@ -6,6 +6,7 @@ holds the French. It is compiled in memory on first use: no binary file in the r
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -23,6 +24,20 @@ from babel.support import Translations
 
 from chalicelib.base.money import minor_unit_exponent
 
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue without translating it here."""
+    return message
+
+
+# The domain's refusals that name something (a host, an alias): the pattern of its English
+# message, and the catalogue's message with the same name in it.
+REFUSALS_WITH_A_NAME = (
+    (re.compile(r"destination host (?P<host>\S+) is not allowed by this brand"),
+     N_("destination host %(host)s is not allowed by this brand")),
+    (re.compile(r"alias '(?P<alias>[^']+)' is taken"), N_("alias '%(alias)s' is taken")),
+    (re.compile(r"alias '(?P<alias>[^']+)' is a path of this API"), N_("alias '%(alias)s' is a path of this API")),
+)
 LOCALES = ("en", "fr")
 DEFAULT = "en"
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}

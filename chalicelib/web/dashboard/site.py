@@ -3,12 +3,13 @@ session and CSRF checks, rendering with Jinja2 (autoescaping on), and the HTML a
 (errors as pages, never JSON). Imported only by the `/app` routes."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from chalice import Response
 from chalice.app import Request
@@ -37,6 +38,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 TEMPLATES = Path(__file__).parent / "templates"
+STAGE = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 @dataclass
@@ -84,10 +86,13 @@ class Visit:
 
     @property
     def prefix(self) -> str:
-        """What API Gateway puts before the routes (`/api` for its stage), or nothing locally."""
+        """What API Gateway puts before the routes (`/api`, its stage, on its own domain), or nothing
+        (locally, or behind a custom domain). From the stage's name, never from what the client sent."""
+        stage = self.request.context.get("stage")
         full = self.request.context.get("path") or ""
-        path = self.path
-        return full[: -len(path)] if full.endswith(path) and full != path else ""
+        if isinstance(stage, str) and STAGE.fullmatch(stage) and full.startswith(f"/{stage}/"):
+            return f"/{stage}"
+        return ""
 
     def url(self, path: str) -> str:
         return self.prefix + path
@@ -105,10 +110,15 @@ class Visit:
 
     def refusal(self, message: str) -> str:
         """A domain's refusal in this visit's language: its translation if the catalogue has
-        it, else (a message with a name or number in it) the original after a translated preamble."""
+        it (with the name it holds, for the few that hold one), else the original after a
+        translated preamble."""
         translated = self.gettext(message)
         if translated != message or self.locale == i18n.DEFAULT:
             return translated
+        for pattern, template in i18n.REFUSALS_WITH_A_NAME:
+            found = pattern.fullmatch(message)
+            if found:
+                return self.gettext(template) % found.groupdict()
         return f"{self.gettext('This value was refused:')} {message}"
 
 
@@ -124,9 +134,15 @@ def cookie(visit: "Visit", name: str, value: str, *, max_age: int, http_only: bo
     parts = [f"{name}={value}", f"Path={visit.url('/app')}", f"Max-Age={max_age}", "SameSite=Lax"]
     if http_only:
         parts.append("HttpOnly")
-    if not settings().public_base_url.startswith("http://127.0.0.1"):
+    if not _plain_local_http(settings().public_base_url):
         parts.append("Secure")
     return "; ".join(parts)
+
+
+def _plain_local_http(base_url: str) -> bool:
+    """`http://127.0.0.1[:port]`: the local run, where a Secure cookie would never come back."""
+    parsed = urlsplit(base_url)
+    return parsed.scheme == "http" and parsed.hostname == "127.0.0.1"
 
 
 def _cookies(request: Request) -> dict[str, str]:
@@ -175,7 +191,7 @@ def _environment(locale: str) -> Environment:
 def render(visit: Visit, template: str, context: dict[str, Any]) -> str:
     csrf = sessions.csrf_token(visit.session) if visit.session else ""
     return _environment(visit.locale).get_template(template).render(
-        caller=visit.caller, csrf=csrf, here=quote(visit.path), app=visit.url("/app"), **context
+        caller=visit.caller, csrf=csrf, here=quote(visit.path, safe="/%"), app=visit.url("/app"), **context
     )
 
 

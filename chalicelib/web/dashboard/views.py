@@ -3,6 +3,7 @@ API (stats reads, links, statements, programs, integration secrets) and picks a 
 No business rule lives here."""
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 from urllib.parse import quote
 
@@ -30,11 +31,7 @@ from chalicelib.web.dashboard.site import (
     cookie,
 )
 
-
-def N_(message: str) -> str:
-    """Marks a message for the catalogue without translating it here."""
-    return message
-
+N_ = i18n.N_
 
 # Refusals the pages show as they come from the domain (in English there): the catalogue has them
 # in French. A message with a variable part (a host name) is shown after a translated preamble.
@@ -59,8 +56,17 @@ DOMAIN_MESSAGES = (
     N_("secret must be 8 to 512 characters"),
     N_("secret is required"),
     N_("This value was refused:"),
+    N_("month must be YYYY-MM, such as 2026-11"),
+    N_("cursor is not valid for this list"),
+    N_("creator_id is required"),
+    N_("source must be 1 to 64 characters"),
+    N_("destination must be at most 2048 characters"),
+    N_("status must be one of: approved, blocked"),
+    N_("status must be one of: pending, approved, refunded, unattributed"),
 )
 LIST_LIMIT = 100
+# Where the language switch may send back: a path of the dashboard, in plain URL characters.
+DASHBOARD_PAGE = re.compile(r"/app(/[A-Za-z0-9._~%-]+)*/?(\?[A-Za-z0-9._~%=&-]*)?", re.ASCII)
 LINK_FIELDS = ("brand_id", "destination", "alias", "source")
 BOTH = (BRAND, CREATOR)
 
@@ -93,8 +99,8 @@ def language(visit: Visit, lang: str) -> Outcome:
     if lang not in i18n.LOCALES:
         raise NotFound("not found")
     back = visit.query("next") or "/app"
-    if not back.startswith("/app") or "//" in back or "\\" in back:
-        back = "/app"  # only a page of the dashboard: never an open redirect
+    if not DASHBOARD_PAGE.fullmatch(back) or "/../" in back + "/" or "/./" in back + "/":
+        back = "/app"  # only a page of the dashboard: never another site, never a header of our making
     return Redirect(visit.url(back), cookie=cookie(visit, LANGUAGE_COOKIE, lang, max_age=365 * 86400))
 
 
