@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Any, Optional
 from urllib.parse import urlsplit
 
 from chalicelib.base.config import settings
-from chalicelib.base.ids import random_code
+from chalicelib.base.ids import random_uuid_code
 from chalicelib.base.observability import logger
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage.tap import Click, put_click_once
+from chalicelib.storage.tap import click_item, put_click_once
 from chalicelib.tap import spool, user_agents
 from chalicelib.tap.visitors import visitor_hash
 
@@ -42,7 +42,7 @@ class Tap:
 
 
 def new_click_id() -> str:
-    return random_code(CLICK_ID_LENGTH)
+    return random_uuid_code()  # CLICK_ID_LENGTH characters
 
 
 def referrer_host(referer: Optional[str]) -> str:
@@ -63,33 +63,43 @@ def country(header: Optional[str]) -> str:
     return value if _COUNTRY.match(value) else "unknown"
 
 
-def build_click(click_id: str, tap: Tap) -> Click:
+@dataclass(frozen=True)
+class ClickRecord:
+    """A tap's click as the table stores it (`item`, the `Click` model's item), and its verdict."""
+
+    click_id: str
+    is_bot: bool
+    item: dict[str, Any]
+
+
+def build_click(click_id: str, tap: Tap) -> ClickRecord:
     user_agent = (tap.user_agent or "")[:MAX_USER_AGENT]
     visitor = user_agents.classify(user_agent)
-    return Click(
-        click_id,
-        code=tap.code,
-        creator_id=tap.creator_id,
-        brand_id=tap.brand_id,
-        clicked_at=format_timestamp(tap.at),
-        visitor_hash=visitor_hash(tap.source_ip, user_agent, tap.at.date()),
-        user_agent=user_agent or None,
-        referrer=referrer_host(tap.referer),
-        country=country(tap.country_header),
-        device=visitor.device,
-        app=visitor.app,
-        via=tap.via,
-        is_bot=visitor.is_bot,
-        source=tap.source,
-        expires_at=tap.at + timedelta(days=settings().click_retention_days),
-    )
+    item = click_item({
+        "click_id": click_id,
+        "code": tap.code,
+        "creator_id": tap.creator_id,
+        "brand_id": tap.brand_id,
+        "clicked_at": format_timestamp(tap.at),
+        "visitor_hash": visitor_hash(tap.source_ip, user_agent, tap.at.date()),
+        "user_agent": user_agent or None,
+        "referrer": referrer_host(tap.referer),
+        "country": country(tap.country_header),
+        "device": visitor.device,
+        "app": visitor.app,
+        "via": tap.via,
+        "is_bot": visitor.is_bot,
+        "source": tap.source,
+        "expires_at": tap.at + timedelta(days=settings().click_retention_days),
+    })
+    return ClickRecord(click_id, visitor.is_bot, item)
 
 
-def record_click(click: Click) -> str:
+def record_click(click: ClickRecord) -> str:
     """Write the click once; spool it if that fails. Returns where it went."""
     try:
-        put_click_once(click)
+        put_click_once(click.item)
         return "table"
     except Exception as error:  # throttled, timed out, anything: the visitor must not wait
         logger.warning("click write failed; spooling", click_id=click.click_id, error=type(error).__name__)
-    return spool.spool_click(click)
+    return spool.spool_click(click.item)

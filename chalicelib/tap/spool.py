@@ -30,19 +30,19 @@ def _sqs_client() -> Any:
     )
 
 
-def spool_click(click: Click) -> str:
-    """Send the click to the spool; "spool", or "log" when the spool failed too."""
+def spool_click(item: dict[str, Any]) -> str:
+    """Send the click (its table item) to the spool; "spool", or "log" when the spool failed too."""
     count("SpooledClicks")
     try:
         queue_url = settings().click_spool_queue_url
         if not queue_url:
             raise RuntimeError("AFFILINK_CLICK_SPOOL_URL is not configured")
-        _sqs_client().send_message(QueueUrl=queue_url, MessageBody=json.dumps({"click": click.serialize()}))
+        _sqs_client().send_message(QueueUrl=queue_url, MessageBody=json.dumps({"click": item}))
         return "spool"
     except Exception as error:
         logger.error(
             "click lost: table and spool both failed",
-            click=click.to_simple_dict(),
+            click=Click.from_raw_data(item).to_simple_dict(),
             error=type(error).__name__,
         )
         count("LostClicks")

@@ -48,6 +48,9 @@ def prepare_request(event: Request, get_response: Callable[[Request], Response])
         _this_thread.request = None
 
 
+REDIRECT_ROUTE = "/{code}"
+
+
 def observe_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """HTTP middleware: one structured log line per request, metrics flushed.
 
@@ -57,8 +60,11 @@ def observe_request(event: Request, get_response: Callable[[Request], Response])
     logger.thread_safe_append_keys(request_id=request_id)
     try:
         response = get_response(event)
-        logger.info("request", method=event.method, route=event.context.get("resourcePath"),
-                    status=response.status_code)
+        route = event.context.get("resourcePath")
+        # A tap that redirected is recorded by its click and counted in the Clicks metric: a log
+        # line per tap would cost a viral link's every tap time and CloudWatch Logs' ingestion.
+        if not (route == REDIRECT_ROUTE and response.status_code == 302):
+            logger.info("request", method=event.method, route=route, status=response.status_code)
         return response
     finally:
         flush_metrics()

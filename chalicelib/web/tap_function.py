@@ -29,7 +29,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         http = (event.get("requestContext") or {}).get("http") or {}
         method = str(http.get("method") or "GET").upper()
         answer = _answer(event, method, http)
-        logger.info("request", method=method, route=ROUTE, status=answer["statusCode"])
+        if answer["statusCode"] != 302:  # a redirect's record is its click and the Clicks metric
+            logger.info("request", method=method, route=ROUTE, status=answer["statusCode"])
         return answer
     finally:
         flush_metrics()
