@@ -1,8 +1,8 @@
 """Affiliate programs: which creators may link to which brand.
 
-An `open` program takes any creator the brand has not blocked; an `invite`
-program only creators the brand approved. The same rule decides whether a
-link may be created and whether an existing link still redirects.
+The rule itself (`may_link`: an `open` program takes any creator the brand has
+not blocked, an `invite` program only creators it approved) is in `standing.py`:
+it decides whether a link may be created here and whether a link still redirects.
 """
 from __future__ import annotations
 
@@ -10,22 +10,12 @@ from typing import Any, Mapping, Optional
 
 from chalicelib.accounts.brands import catalogue_page, catalogue_view
 from chalicelib.accounts.creators import load_creator
+from chalicelib.accounts.standing import BLOCKED, STATUSES, may_link
 from chalicelib.base import validation
 from chalicelib.base.clock import now
 from chalicelib.base.errors import Forbidden
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.storage.accounts import Brand, Membership, membership_status
-
-STATUSES = ("approved", "blocked")
-BLOCKED = "blocked"
-
-
-def may_link(program: str, membership_status: Optional[str]) -> bool:
-    if membership_status == BLOCKED:
-        return False
-    if program == "invite":
-        return membership_status == "approved"
-    return True
 
 
 def is_blocked(brand_id: str, creator_id: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Callable, Mapping, Optional, Sequence
 from urllib.parse import quote, unquote_plus
 
-from chalicelib.accounts.programs import may_link
+from chalicelib.accounts.standing import may_link
 from chalicelib.base.clock import now
 from chalicelib.base.hosts import host_is_allowed, host_of
 from chalicelib.base.observability import count, logger

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.accounts.programs import may_link
+from chalicelib.accounts.standing import may_link
 
 
 @pytest.mark.parametrize(
