@@ -202,7 +202,10 @@ def _click_contributions(
             if click.source:
                 day_counts.numbers[f"source#{click.source}"] += 1
         link_counts.strings["creator_id"] = click.creator_id
-        for scope in (f"link#{click.code}", f"creator#{click.creator_id}", f"brand#{click.brand_id}"):
+        # The link's own day items name its creator: a stats read proves ownership with them.
+        link_day = _Counts(numbers=day_counts.numbers, strings={"creator_id": click.creator_id})
+        contributions.append((click.seq, f"link#{click.code}", keys.stats_day(click.day), link_day))
+        for scope in (f"creator#{click.creator_id}", f"brand#{click.brand_id}"):
             contributions.append((click.seq, scope, keys.stats_day(click.day), day_counts))
         if human:
             for scope in (f"creator#{click.creator_id}", f"brand#{click.brand_id}"):
@@ -335,8 +338,9 @@ def _conversion_contributions(record: dict[str, Any]) -> list[tuple[int, str, st
     day = _text(new, "occurred_at")[:10]
     counts = _Counts(numbers=defaultdict(int, delta))
     link_counts = _Counts(numbers=defaultdict(int, delta), strings={"creator_id": creator_id})
-    contributions = [(seq, scope, keys.stats_day(day), counts)
-                     for scope in (f"link#{code}", f"creator#{creator_id}", f"brand#{brand_id}")]
+    contributions = [(seq, f"link#{code}", keys.stats_day(day), link_counts)]
+    contributions += [(seq, scope, keys.stats_day(day), counts)
+                      for scope in (f"creator#{creator_id}", f"brand#{brand_id}")]
     contributions += [(seq, scope, keys.stats_link_day(day, code), link_counts)
                       for scope in (f"creator#{creator_id}", f"brand#{brand_id}")]
     return contributions

@@ -74,10 +74,15 @@ def _days(first: date, last: date) -> Iterator[str]:
 
 
 def link_stats(creator_id: str, code: str, from_text: Optional[str], to_text: Optional[str]) -> dict:
-    """One of the creator's links, day by day over the range (another creator's link: NotFound)."""
+    """One of the creator's links, day by day over the range (another creator's link: NotFound).
+
+    One Query when the link's counters in the range all name this creator. Otherwise (no
+    counters yet, older ones that name nobody, or any other name) the link itself decides."""
     first, last = day_range(from_text, to_text)
-    own_link(creator_id, code)
     items = _query(f"link#{code}", keys.stats_day(first.isoformat()), keys.stats_day(last.isoformat()))
+    owners = {item.get("creator_id", {}).get("S") for item in items}
+    if not items or owners != {creator_id}:
+        own_link(creator_id, code)  # NotFound for another creator's link
     return {"code": code, "from": first.isoformat(), "to": last.isoformat(), **_totals_and_days(items, first, last)}
 
 

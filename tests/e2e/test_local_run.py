@@ -228,7 +228,9 @@ def test_concurrent_closes_of_one_month_over_http_make_one_close(local_api):
 def test_a_tap_shows_in_the_link_s_stats_within_a_minute(local_api):
     headers = {"Authorization": f"Bearer {local_api['creator_key']}"}
     url = f"{local_api['base']}/links/demo/stats"
-    before = requests.get(url, headers=headers, timeout=10).json()["totals"]["clicks"]
+    first = requests.get(url, headers=headers, timeout=10)
+    assert first.status_code == 200, first.text
+    before = first.json()["totals"]["clicks"]
     tap = requests.get(local_api["short_url"], allow_redirects=False, timeout=10,
                        headers={"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148"})
     assert tap.status_code == 302
