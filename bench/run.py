@@ -1,17 +1,18 @@
-"""`make bench`: how fast the tap is, measured, not asserted.
+"""`make bench`: every hot path against its floor, with its target, measured and never asserted in
+tests. Prints each figure as it comes and writes the table to bench/results.md and results.json
+(the machine and the commit with it). No network: in-process moto, or a moto server it starts.
 
-1. Cold import of `app.py` (what every cold start of the API's functions pays) and of the tap
-   function's module (`chalicelib/web/tap_function.py`, the short-link domain's), in fresh
-   interpreters, alternating.
-2. The redirect in-process (`redirect.follow`, warm cache) against in-process moto:
-   our code plus moto's PutItem, per tap.
-3. User-agent classification: uncached (the whole bot list) and cached.
-4. Taps over HTTP against the local server (`make run`'s), sequential.
-5. The monthly close of 20,000 conversions across 1,000 creators (in-process moto):
-   items read per approval, Scan calls, and time.
-6. A viral link: 20,000 taps on one link through the tap and the stats aggregator (fed from
-   the clicks' stream in batches of 100): writes per click, the largest share of all writes
-   one partition key receives (raw clicks included), and a 30-day stats read.
+1. Warm tap vs floor: the API's Lambda handler and the tap function against a bare put_item of the
+   same click item (bench/taps.py).
+2. Cold tap vs floor: fresh interpreters, import and the first tap, against import boto3, one
+   client, one GetItem and one PutItem, on a moto server (bench/taps.py).
+3. DynamoDB calls per operation (bench/calls.py), the close's per approved conversion and the
+   aggregator's writes per 1,000 clicks on one link (below).
+4. Bot and app detection per user agent, warm and cold, on a mix of real user agents.
+5. A viral link: 20,000 taps through the tap and the stats aggregator: writes per click and the
+   largest share of writes one partition key receives.
+6. The monthly close of 20,000 conversions across 1,000 creators: items read per approval, Scan
+   calls, time, and the projected AWS time of a 100,000-conversion close.
 """
 from __future__ import annotations
 
@@ -20,36 +21,16 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.environment import in_process_moto, seed_viral_link  # noqa: E402
+from bench.report import Report, at_most  # noqa: E402
 
-def _percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return f"p50 {pick(0.50) * 1e3:.2f} ms  p95 {pick(0.95) * 1e3:.2f} ms  p99 {pick(0.99) * 1e3:.2f} ms"
-
-
-def _in_process_moto_environment() -> None:
-    """Fake credentials and settings for a benchmark against in-process moto (never AWS)."""
-    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
-    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-
-
-def _seed_viral_link(handle: str, destination: str) -> str:
-    """A brand, a creator and the creator's link `viral` (in the current moto); the creator's id."""
-    from chalicelib.accounts import brands, creators
-    from chalicelib.links import short_links
-
-    brand = brands.create_brand({"name": "Bench", "allowed_domains": ["shop.example.com"],
-                                 "commission": {"type": "percent", "rate_bps": 1000}})
-    creator = creators.create_creator({"handle": handle})
-    short_links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
-                                                    "destination": destination})
-    return creator["creator_id"]
+REPORT = Report()
 
 
 def bench_cold_import(runs: int = 7) -> None:
@@ -65,124 +46,139 @@ def bench_cold_import(runs: int = 7) -> None:
             )
             samples[label].append(float(out.stdout.strip()))
     for label, taken in samples.items():
-        print(f"cold import of {label}: median {statistics.median(taken) * 1e3:.0f} ms over {runs} runs")
+        REPORT.add("cold start", f"import {label}, median of {runs} fresh interpreters",
+                   statistics.median(taken) * 1e3, "ms")
 
 
-def bench_redirect_in_process(taps: int = 2000) -> None:
-    _in_process_moto_environment()
-    from moto import mock_aws
+REAL_USER_AGENTS = [
+    # in-app browsers of the apps creators post in
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "musical_ly_32.5.0 JsSdk/2.0 NetType/WIFI Channel/App Store ByteLocale/fr Region/FR BytedanceWebview/d8a21c6",
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Version/4.0 Chrome/120.0.6099.144 Mobile Safari/537.36 trill_330404 JsSdk/1.0 NetType/4G Channel/googleplay",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "Instagram 312.0.1.19.124 (iPhone15,2; iOS 17_2; fr_FR; fr; scale=3.00; 1179x2556; 547556128)",
+    "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
+    "Chrome/119.0.6045.163 Mobile Safari/537.36 Instagram 309.1.0.41.113 Android",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "[FBAN/FBIOS;FBAV/441.0.0.23.105;FBBV/540123456;FBDV/iPhone14,5;FBMD/iPhone;FBSN/iOS;FBSV/16.6;FBLC/fr_FR]",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 "
+    "Snapchat/12.60.0.45 (like Safari/8614.1.25.0.31, panda)",
+    # browsers
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.1.2 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.144 "
+    "Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 "
+    "Safari/537.36 Edg/120.0.2210.91",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 "
+    "Safari/605.1.15",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    "Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/120.0.6099.119 "
+    "Mobile/15E148 Safari/604.1",
+    # crawlers and link previews
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "Twitterbot/1.0",
+    "WhatsApp/2.23.24.76 A",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "TelegramBot (like TwitterBot)",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "curl/8.4.0",
+    "python-requests/2.31.0",
+]
 
-    from chalicelib.base import config
-    from chalicelib.storage import schema
-    from chalicelib.tap import redirect
-
-    config.reset()
-    with mock_aws():
-        schema.create_tables()
-        _seed_viral_link("bench", "https://shop.example.com/p?x=1")
-        agents = [
-            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 musical_ly_32.5.0 "
-            "BytedanceWebview/d8a21c6",
-            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36",
-            "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
-        ]
-        samples = []
-        for i in range(taps):
-            start = time.perf_counter()
-            outcome = redirect.follow(code="viral", parameters={}, record=True, source_ip=f"198.51.100.{i % 250}",
-                                      user_agent=agents[i % 3], referer="https://www.tiktok.com/", country_header="US")
-            samples.append(time.perf_counter() - start)
-            assert outcome.status == 302
-        print(f"warm redirect in-process (moto PutItem included), {taps} taps: {_percentiles(samples)}")
-
-
-def bench_user_agents() -> None:
-    from chalicelib.tap import user_agents as useragents
-
-    agents = [f"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/{v}.0 Safari/537.36"
-              for v in range(1000)]
-    classify = getattr(useragents.classify, "__wrapped__", useragents.classify)
-    useragents.classify(agents[0])  # compile the list once
+COLD_USER_AGENT = """
+import json, sys, time
+agents = json.loads(sys.argv[1])
+from chalicelib.tap import user_agents
+timings = []
+for agent in agents:
     start = time.perf_counter()
-    for agent in agents:
-        classify(agent)
-    uncached = (time.perf_counter() - start) / len(agents)
-    start = time.perf_counter()
-    for _ in range(10):
-        for agent in agents[:100]:
-            useragents.classify(agent)
-    cached = (time.perf_counter() - start) / 1000
-    print(f"user-agent classification: uncached {uncached * 1e6:.0f} µs, cached {cached * 1e6:.2f} µs")
+    user_agents.classify(agent)
+    timings.append(time.perf_counter() - start)
+print(json.dumps(timings))
+"""
 
 
-def bench_http(taps: int = 500) -> None:
-    import re
-    import socket
+def bench_user_agents(runs: int = 5) -> None:
+    """Warm: each real user agent classified uncached (the cache bypassed), after the crawler list is
+    compiled. Cold: the first user agents of a fresh interpreter, as a Lambda cold start meets them."""
+    import json
 
-    import requests
+    from chalicelib.tap import user_agents
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_"))}
-    env["PORT"] = str(port)
-    process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        text = ""
-        deadline = time.time() + 90
-        while "Ctrl-C" not in text and time.time() < deadline:
-            text += process.stdout.readline()
-        short_url = re.search(r"demo short link:\s+(\S+)", text).group(1)
-        import threading
+    classify = user_agents._classify  # the verdict without the cache
+    for agent in REAL_USER_AGENTS:
+        user_agents.classify(agent)  # the list compiled
+    per_agent = []
+    for agent in REAL_USER_AGENTS:
+        start = time.perf_counter()
+        for _ in range(200):
+            classify(agent)
+        per_agent.append((time.perf_counter() - start) / 200)
+    REPORT.add("user agents", f"warm, median of {len(REAL_USER_AGENTS)} real user agents (uncached)",
+               statistics.median(per_agent) * 1e6, "µs")
+    REPORT.add("user agents", "warm, the slowest of them (uncached)", max(per_agent) * 1e6, "µs")
+    firsts, rests = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", COLD_USER_AGENT, json.dumps(REAL_USER_AGENTS)], cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+        timings = json.loads(out.stdout)
+        firsts.append(max(timings))  # whichever agent first needed the crawler list paid for it
+        rests.append(statistics.median(timings))
+    REPORT.add("user agents", "cold: the first user agent that needs the crawler list, median",
+               statistics.median(firsts) * 1e3, "ms")
+    REPORT.add("user agents", "cold: median user agent of a fresh interpreter", statistics.median(rests) * 1e6, "µs")
 
-        threading.Thread(target=process.stdout.read, daemon=True).start()  # never let the log pipe fill
-        session = requests.Session()
-        samples = []
-        for _ in range(taps):
-            start = time.perf_counter()
-            response = session.get(short_url, allow_redirects=False, timeout=10)
-            samples.append(time.perf_counter() - start)
-            assert response.status_code == 302
-        print(f"taps over HTTP against the local server, {taps} sequential: {_percentiles(samples)}")
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+
+def _seed_conversions(count: int, first: datetime, prefix: str, creators: int, status: str = "pending",
+                      statement_month: "str | None" = None) -> None:
+    """`count` conversions from `first` on, a minute apart, written 25 at a time (BatchWriteItem)."""
+    from datetime import timedelta
+
+    import boto3
+
+    from chalicelib.base.money import CommissionRule
+    from chalicelib.base.timeutil import format_timestamp
+    from chalicelib.storage import keys
+    from chalicelib.storage.money import Conversion
+
+    rule = CommissionRule.percent(1000)
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    batch: list = []
+    for i in range(count):
+        occurred = first + timedelta(seconds=i * 60)
+        conversion_id = f"cv_{prefix}{i:08d}"
+        pending = {"pending_shard": keys.pending_shard(conversion_id),
+                   "eligible_key": keys.eligible_key(occurred, 0, conversion_id)} if status == "pending" else {}
+        batch.append({"PutRequest": {"Item": Conversion(
+            f"br_bench{i % 50:03d}", f"{prefix}-{i}", conversion_id=conversion_id,
+            creator_id=f"cr_bench{i % creators:05d}", link_code="viral", click_id=f"click{prefix}{i}",
+            amount=2599, refunded_amount=0, currency="EUR", commission_amount=260, commission_currency="EUR",
+            commission_rule=rule, hold_days=0, attribution_window_days=30, status=status,
+            occurred_at=format_timestamp(occurred), received_at=format_timestamp(occurred),
+            listing_key=keys.listing_key(occurred, conversion_id), statement_month=statement_month, **pending,
+        ).serialize()}})
+        if len(batch) == 25 or i == count - 1:
+            client.batch_write_item(RequestItems={Conversion.Meta.table_name: batch})
+            batch = []
 
 
 def bench_close(conversions: int = 20_000, creators: int = 1_000) -> None:
-    _in_process_moto_environment()
-    from datetime import datetime, timedelta, timezone
+    in_process_moto()
+    from datetime import timezone
 
     from moto import mock_aws
 
     from bench.dynamodb_calls import counting_dynamodb_calls
-    from chalicelib.base import clock, config
-    from chalicelib.base.money import CommissionRule
-    from chalicelib.base.timeutil import format_timestamp
+    from chalicelib.base import clock
     from chalicelib.money import close
-    from chalicelib.storage import keys, schema
-    from chalicelib.storage.money import Conversion
+    from chalicelib.storage import schema
 
-    config.reset()
-    rule = CommissionRule.percent(1000)
-    month_start = datetime(2026, 11, 1, tzinfo=timezone.utc)
     with mock_aws():
         schema.create_tables()
-        with Conversion.batch_write() as batch:
-            for i in range(conversions):
-                occurred = month_start + timedelta(seconds=i * 60)
-                conversion_id = f"cv_bench{i:08d}"
-                batch.save(Conversion(
-                    f"br_bench{i % 50:03d}", f"order-{i}", conversion_id=conversion_id,
-                    creator_id=f"cr_bench{i % creators:05d}", link_code="viral", click_id=f"click{i}",
-                    amount=2599, refunded_amount=0, currency="EUR", commission_amount=260, commission_currency="EUR",
-                    commission_rule=rule, hold_days=0, attribution_window_days=30, status="pending",
-                    occurred_at=format_timestamp(occurred), received_at=format_timestamp(occurred),
-                    listing_key=keys.listing_key(occurred, conversion_id),
-                    pending_shard=keys.pending_shard(conversion_id),
-                    eligible_key=keys.eligible_key(occurred, 0, conversion_id),
-                ))
+        _seed_conversions(conversions, datetime(2026, 11, 1, tzinfo=timezone.utc), "nov", creators)
         clock.set_clock(lambda: datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc))
         with counting_dynamodb_calls() as calls:
             start = time.perf_counter()
@@ -190,14 +186,64 @@ def bench_close(conversions: int = 20_000, creators: int = 1_000) -> None:
             elapsed = time.perf_counter() - start
         clock.set_clock(None)
     assert result.conversions_approved == conversions, result
-    print(f"monthly close, {conversions} conversions across {creators} creators: {elapsed:.1f} s "
-          f"({elapsed / conversions * 1e3:.2f} ms per approval), "
-          f"{calls.items_read / conversions:.3f} items read per approval, Scan calls {calls.calls['Scan']}, "
-          f"{result.statements} statements")
+    section = f"close of {conversions:,} conversions, {creators:,} creators"
+    REPORT.add(section, "items read per approved conversion", calls.items_read / conversions, target="≤ 1.1",
+               check=at_most(1.1))
+    REPORT.add(section, "Scan calls", calls.calls["Scan"], target="0", check=lambda value: value == 0)
+    REPORT.add(section, "DynamoDB calls per approved conversion", sum(calls.calls.values()) / conversions,
+               note=", ".join(f"{name} {count}" for name, count in sorted(calls.calls.items())))
+    REPORT.add(section, "time in in-process moto", elapsed, "s",
+               note=f"{result.statements} statements; moto's GSI Query reads its whole table")
+    REPORT.add(section, "projected AWS time of a 100,000-conversion close",
+               _projected_close_seconds(calls, conversions), "s", target="≤ 900 (Lambda's limit)",
+               check=at_most(900), note="8 UpdateItem at a time at 6 ms, Query pages at 20 ms, batch writes at 15 ms")
+
+
+def bench_close_among_other_months(creators: int = 1_000, second: int = 2_000) -> None:
+    """The close of a month while `AFFILINK_BENCH_OTHER_MONTHS` (200,000) conversions of other
+    months are stored: approved ones of earlier months and pending ones of later months."""
+    in_process_moto()
+    from datetime import timezone
+
+    from moto import mock_aws
+
+    from bench.dynamodb_calls import counting_dynamodb_calls
+    from chalicelib.base import clock
+    from chalicelib.money import close
+    from chalicelib.storage import schema
+
+    others = int(os.environ.get("AFFILINK_BENCH_OTHER_MONTHS", "200000"))
+    with mock_aws():
+        schema.create_tables()
+        _seed_conversions(others // 2, datetime(2026, 6, 1, tzinfo=timezone.utc), "old", creators,
+                          status="approved", statement_month="2026-06")
+        _seed_conversions(others - others // 2, datetime(2027, 2, 1, tzinfo=timezone.utc), "later", creators)
+        _seed_conversions(second, datetime(2026, 12, 1, tzinfo=timezone.utc), "dec", creators)
+        clock.set_clock(lambda: datetime(2027, 1, 1, 2, 0, tzinfo=timezone.utc))
+        with counting_dynamodb_calls() as calls:
+            result = close.close_month("2026-12")
+        clock.set_clock(None)
+    assert result.conversions_approved == second, result
+    section = f"close with {others:,} conversions of other months stored"
+    REPORT.add(section, f"items read per approved conversion (closing {second:,})", calls.items_read / second,
+               target="≤ 1.1", check=at_most(1.1))
+    REPORT.add(section, "Scan calls", calls.calls["Scan"], target="0", check=lambda value: value == 0)
+
+
+def _projected_close_seconds(calls, conversions: int, scale_to: int = 100_000) -> float:
+    """From the calls measured, scaled to `scale_to` conversions, with DynamoDB's published
+    single-digit-millisecond latencies (taken at the high end): updates 8 at a time (the close's
+    pool), everything else in sequence."""
+    factor = scale_to / conversions
+    updates = calls.calls["UpdateItem"] * factor * 0.006 / 8
+    queries = calls.calls["Query"] * factor * 0.020
+    writes = calls.calls["BatchWriteItem"] * factor * 0.015
+    others = (calls.calls["GetItem"] + calls.calls["PutItem"]) * 0.005
+    return updates + queries + writes + others
 
 
 def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
-    _in_process_moto_environment()
+    in_process_moto()
     import json
     from collections import Counter
 
@@ -228,7 +274,7 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
 
     with mock_aws():
         schema.create_tables()
-        creator_id = _seed_viral_link("viral.creator", "https://shop.example.com/p")
+        creator_id = seed_viral_link("viral.creator", "https://shop.example.com/p")
         for client in (tap_storage.fast_dynamodb_client(), stats_client()):
             client.meta.events.register("provide-client-params.dynamodb.PutItem", count_write)
             client.meta.events.register("provide-client-params.dynamodb.UpdateItem", count_write)
@@ -259,16 +305,75 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
             stats = reads.link_stats(creator_id, "viral", None, None)
     total = sum(partition_writes.values())
     hottest, hottest_writes = partition_writes.most_common(1)[0]
-    print(f"viral link, {taps} taps from {visitors} visitors: {total / taps:.2f} writes per click "
-          f"(tap {tapping:.1f} s, aggregation {folding:.1f} s); the hottest partition key "
-          f"({hottest.split(':', 1)[1][:40]}) took {hottest_writes / total:.2%} of {total} writes; "
-          f"a 30-day stats read: {calls.calls['Query']} Query, {stats['totals']['clicks']} clicks counted")
+    section = f"viral link, {taps:,} taps from {visitors:,} visitors"
+    REPORT.add(section, "writes per click (click, visitor marks, counters)", total / taps)
+    REPORT.add(section, "aggregator writes per 1,000 clicks on the link", (total - taps) / taps * 1000,
+               note="the counters and the visitor marks, batches of 100 from the stream")
+    REPORT.add(section, "largest share of writes on one partition key", hottest_writes / total * 100, "%",
+               target="≤ 1 %", check=at_most(1.0), note=hottest.split(":", 1)[1][:40])
+    REPORT.add(section, "30-day stats read of the link: Query calls", calls.calls["Query"], target="1",
+               check=lambda value: value == 1, note=f"{stats['totals']['clicks']:,} clicks counted")
+    REPORT.add(section, "time: taps, then the aggregation", tapping + folding, "s",
+               note=f"{tapping:.1f} s + {folding:.1f} s in in-process moto")
+
+
+HEAVY = {"viral": "bench_viral_link", "close": "bench_close", "close-among-others": "bench_close_among_other_months"}
+
+
+def _run_heavy_sections_in_parallel() -> None:
+    """The three long sections (minutes each in moto) as separate processes, two cores' worth at
+    once; each writes its figures as JSON, merged here in a fixed order."""
+    import json
+    import tempfile
+
+    from bench.report import Figure
+
+    folder = Path(tempfile.mkdtemp(prefix="affilink-bench-"))
+    processes = {name: subprocess.Popen([sys.executable, "-m", "bench.run", "--section", name,
+                                         "--figures", str(folder / f"{name}.json")], cwd=ROOT,
+                                        stdout=subprocess.DEVNULL)
+                 for name in HEAVY}
+    for name, process in processes.items():
+        if process.wait() != 0:
+            raise SystemExit(f"bench section {name} failed (exit {process.returncode})")
+        for figure in json.loads((folder / f"{name}.json").read_text()):
+            REPORT.figures.append(Figure(**figure))
+            shown = REPORT.figures[-1]
+            target = f"  (target {shown.target}: {shown.verdict()})" if shown.target else ""
+            print(f"[{shown.section}] {shown.name}: {shown.shown()}{target}", flush=True)
+
+
+def main() -> None:
+    import argparse
+    import json
+    from dataclasses import asdict
+
+    from bench.calls import bench_calls_per_operation
+    from bench.taps import bench_cold_tap, bench_warm_tap
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--section", choices=sorted(HEAVY))
+    parser.add_argument("--figures")
+    arguments = parser.parse_args()
+    if arguments.section:
+        real_stdout = sys.stdout
+        sys.stdout = open(os.devnull, "w")  # the app's logs and metrics lines
+        try:
+            globals()[HEAVY[arguments.section]]()
+        finally:
+            sys.stdout = real_stdout
+        Path(arguments.figures).write_text(json.dumps([asdict(figure) for figure in REPORT.figures]))
+        return
+    started = time.perf_counter()
+    bench_warm_tap(REPORT)
+    bench_cold_tap(REPORT)
+    bench_cold_import()
+    bench_calls_per_operation(REPORT)
+    bench_user_agents()
+    _run_heavy_sections_in_parallel()
+    REPORT.add("the benchmark", "its own time", time.perf_counter() - started, "s")
+    REPORT.write(ROOT / "bench")
 
 
 if __name__ == "__main__":
-    bench_cold_import()
-    bench_user_agents()
-    bench_redirect_in_process()
-    bench_http()
-    bench_close()
-    bench_viral_link()
+    main()

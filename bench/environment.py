@@ -1,0 +1,44 @@
+"""What every benchmark shares: fake credentials for moto (never AWS), the viral link's seed."""
+from __future__ import annotations
+
+import os
+import socket
+
+
+def in_process_moto() -> None:
+    """Fake credentials and settings for a benchmark against in-process moto."""
+    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
+                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
+    os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+    forget_clients()
+
+
+def forget_clients() -> None:
+    """Drop every cached DynamoDB client and connection: the next section has another backend."""
+    from chalicelib.base import config
+    from chalicelib.storage import dynamodb, schema, tap
+
+    for model in schema.ALL_TABLES:
+        model._connection = None
+    for cached in (tap.fast_dynamodb_client, dynamodb._transaction_connection):
+        cached.cache_clear()
+    config.reset()
+
+
+def seed_viral_link(handle: str, destination: str) -> str:
+    """A brand, a creator and the creator's link `viral` (in the current backend); the creator's id."""
+    from chalicelib.accounts import brands, creators
+    from chalicelib.links import short_links
+
+    brand = brands.create_brand({"name": "Bench", "allowed_domains": ["shop.example.com"],
+                                 "commission": {"type": "percent", "rate_bps": 1000}})
+    creator = creators.create_creator({"handle": handle})
+    short_links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
+                                                    "destination": destination})
+    return creator["creator_id"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,194 @@
+"""The tap against its physical floor: what DynamoDB's own write costs on the same backend.
+
+Warm: `GET /{code}` through the API's Lambda handler (`app.app`, an API Gateway event) and
+through the tap function's handler (a function-URL event), against one bare `put_item` of the
+same click item on the same client, interleaved so that a busy moment hurts both alike.
+Cold: fresh interpreters against a moto server, `import app` (or the tap function's module) and
+the first tap, against fresh interpreters doing `import boto3`, one client, one GetItem and one
+PutItem.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+from typing import Any, Callable
+
+from bench.report import ROOT, Report, at_most
+
+CONTEXT = SimpleNamespace(aws_request_id="bench", function_name="bench", memory_limit_in_mb=512,
+                          invoked_function_arn="arn:aws:lambda:us-east-1:000000000000:function:bench")
+TIKTOK = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) Mobile/15E148 musical_ly_32.5.0 "
+          "BytedanceWebview/d8a21c6")
+
+
+def api_event(code: str, address: str = "198.51.100.7") -> dict[str, Any]:
+    """What API Gateway (REST, proxy) gives the API function for a tap."""
+    headers = {"User-Agent": TIKTOK, "Referer": "https://www.tiktok.com/", "CloudFront-Viewer-Country": "FR",
+               "Host": "k3x9.execute-api.eu-west-3.amazonaws.com"}
+    return {
+        "resource": "/{code}", "path": f"/{code}", "httpMethod": "GET", "headers": headers,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": {"code": code}, "stageVariables": None, "body": None, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": "/{code}", "httpMethod": "GET", "path": f"/api/{code}", "stage": "api",
+                           "requestId": "bench", "identity": {"sourceIp": address}},
+    }
+
+
+def function_url_event(code: str, address: str = "198.51.100.7") -> dict[str, Any]:
+    """What CloudFront's origin request gives the tap function."""
+    return {
+        "version": "2.0", "rawPath": f"/{code}", "rawQueryString": "",
+        "headers": {"user-agent": TIKTOK, "referer": "https://www.tiktok.com/", "cloudfront-viewer-country": "FR",
+                    "cloudfront-viewer-address": f"{address}:50321"},
+        "requestContext": {"http": {"method": "GET", "path": f"/{code}", "sourceIp": "130.176.1.1"}},
+        "isBase64Encoded": False,
+    }
+
+
+def _quantile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_warm_tap(report: Report, taps: int = 3000) -> None:
+    from moto import mock_aws
+
+    from bench.environment import in_process_moto, seed_viral_link
+    from chalicelib.base import config
+    from chalicelib.storage import schema
+    from chalicelib.storage import tap as tap_storage
+    from chalicelib.storage.tap import Click
+
+    in_process_moto()
+    config.reset()
+    with mock_aws():
+        schema.create_tables()
+        seed_viral_link("warm.creator", "https://shop.example.com/p?x=1")
+        import app
+        from chalicelib.web import tap_function
+
+        assert app.app(api_event("viral"), CONTEXT)["statusCode"] == 302
+        client = tap_storage.fast_dynamodb_client()
+        table = Click.Meta.table_name
+        stored = client.scan(TableName=table, Limit=1)["Items"][0]  # the click the tap just wrote
+        counter = [0]
+
+        def bare_put() -> None:
+            counter[0] += 1
+            client.put_item(TableName=table, Item={**stored, "click_id": {"S": f"floor{counter[0]:012d}"}})
+
+        paths: dict[str, Callable[[], Any]] = {
+            "API Lambda handler": lambda: app.app(api_event("viral"), CONTEXT),
+            "tap function": lambda: tap_function.handler(function_url_event("viral"), CONTEXT),
+        }
+        samples: dict[str, list[float]] = {"floor": [], **{name: [] for name in paths}}
+        devnull = open(os.devnull, "w")
+        real_stdout = sys.stdout
+        try:
+            sys.stdout = devnull  # the per-tap log line and metrics are still built and written
+            for _ in range(200):  # warm up every path
+                bare_put()
+                for run in paths.values():
+                    run()
+            for _ in range(taps):
+                start = time.perf_counter()
+                bare_put()
+                samples["floor"].append(time.perf_counter() - start)
+                for name, run in paths.items():
+                    start = time.perf_counter()
+                    run()
+                    samples[name].append(time.perf_counter() - start)
+        finally:
+            sys.stdout = real_stdout
+            devnull.close()
+    floor_median, floor_p99 = statistics.median(samples["floor"]), _quantile(samples["floor"], 0.99)
+    report.add("warm tap", "bare put_item of the same click item (the floor), median", floor_median * 1e3, "ms")
+    for name in paths:
+        median, p99 = statistics.median(samples[name]), _quantile(samples[name], 0.99)
+        report.add("warm tap", f"{name}, median vs floor", median / floor_median, "x", target="≤ 1.15",
+                   check=at_most(1.15), note=f"{median * 1e3:.2f} ms vs {floor_median * 1e3:.2f} ms")
+        report.add("warm tap", f"{name}, p99 vs floor p99", p99 / floor_p99, "x", target="≤ 1.15",
+                   check=at_most(1.15), note=f"{p99 * 1e3:.2f} ms vs {floor_p99 * 1e3:.2f} ms")
+
+
+FLOOR_SCRIPT = """
+import time
+start = time.perf_counter()
+import boto3
+client = boto3.client("dynamodb")
+client.get_item(TableName="affilink-links", Key={"code": {"S": "viral"}})
+client.put_item(TableName="affilink-clicks", Item={"click_id": {"S": "cold%s"}, "code": {"S": "viral"}})
+print(time.perf_counter() - start)
+"""
+
+TAP_SCRIPT = """
+import json, sys, time
+start = time.perf_counter()
+from types import SimpleNamespace
+context = SimpleNamespace(aws_request_id="cold", function_name="cold", memory_limit_in_mb=512,
+                          invoked_function_arn="arn:aws:lambda:us-east-1:000000000000:function:cold")
+event = json.loads(sys.argv[1])
+if sys.argv[2] == "app":
+    import app
+    answer = app.app(event, context)
+else:
+    from chalicelib.web import tap_function
+    answer = tap_function.handler(event, context)
+elapsed = time.perf_counter() - start
+assert answer["statusCode"] == 302, answer
+print(elapsed, file=sys.stderr)
+"""
+
+
+def bench_cold_tap(report: Report, runs: int = 9) -> None:
+    import json
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's access log
+    from bench.environment import forget_clients, free_port, seed_viral_link
+    from chalicelib.storage import schema
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_"))},
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b",
+        "AWS_DEFAULT_REGION": "us-east-1", "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret",
+    }
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(environment)
+        forget_clients()
+        schema.create_tables()
+        seed_viral_link("cold.creator", "https://shop.example.com/p")
+        samples: dict[str, list[float]] = {"floor": [], "app.py": [], "the tap function": []}
+        for run in range(runs):
+            out = subprocess.run([sys.executable, "-c", FLOOR_SCRIPT % run], cwd=ROOT, env=environment,
+                                 capture_output=True, text=True, check=True)
+            samples["floor"].append(float(out.stdout.strip()))
+            for label, kind, event in (("app.py", "app", api_event("viral")),
+                                       ("the tap function", "tap", function_url_event("viral"))):
+                out = subprocess.run([sys.executable, "-c", TAP_SCRIPT, json.dumps(event), kind], cwd=ROOT,
+                                     env=environment, capture_output=True, text=True, check=True)
+                samples[label].append(float(out.stderr.strip().splitlines()[-1]))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        forget_clients()
+        server.stop()
+    floor = statistics.median(samples["floor"])
+    report.add("cold tap", "import boto3, one client, GetItem, PutItem (the floor), median", floor * 1e3, "ms")
+    for label in ("app.py", "the tap function"):
+        median = statistics.median(samples[label])
+        report.add("cold tap", f"import {label} + the first tap, median vs floor", median / floor, "x",
+                   target="≤ 1.2", check=at_most(1.2), note=f"{median * 1e3:.0f} ms vs {floor * 1e3:.0f} ms")
