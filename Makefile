@@ -62,6 +62,7 @@ messages: $(STAMP)
 screenshots: $(STAMP) browser
 	AFFILINK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/e2e/test_dashboard_browser.py
 
+## Every hot path against its floor, with its target: bench/results.md (docs/performance.md explains it).
 bench: $(STAMP)
 	$(PY) -m bench.run
 
