@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @contextlib.contextmanager
 def running_local_api() -> Iterator[dict]:
     """`python -m local.run` on a free port with a clean environment; yields what its banner says
-    (base URL, admin key, demo keys, demo short link, the embedded DynamoDB's endpoint)."""
+    (base URL, admin key, demo keys, demo short link, the embedded DynamoDB's endpoint), and
+    `log()`, everything it has printed so far."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_", "PUBLIC_BASE_URL"))}
     env["PORT"] = str(port)
@@ -59,8 +60,15 @@ def running_local_api() -> Iterator[dict]:
         "moto": field(r"DynamoDB: (http://[^)\s]+)"),
         "background": field(r"background:\s+(.+)"),
     }
-    # Drain the rest of the output so the server never blocks on a full pipe.
-    threading.Thread(target=lambda: process.stdout.read(), daemon=True).start()
+    # Keep the rest of the output (the server's log), read so the server never blocks on a full pipe.
+    lines = list(banner)
+
+    def keep() -> None:
+        for line in process.stdout:
+            lines.append(line)
+
+    threading.Thread(target=keep, daemon=True).start()
+    info["log"] = lambda: "".join(lines)
     try:
         yield info
     finally:

@@ -292,3 +292,40 @@ def test_a_dozen_clients_creating_links_and_sending_shop_webhooks_lose_nothing(l
             break
     assert {key for kind, _, key in outcomes if kind == "link"} <= links
     assert {key for kind, _, key in outcomes if kind == "order"} <= orders
+
+
+def test_a_dozen_dashboard_clients_minting_links_over_http_lose_nothing_and_no_address_is_logged(local_api):
+    """Twelve browsers at once: each signs in as its own creator and mints a link from the form."""
+    import re
+    from concurrent.futures import ThreadPoolExecutor
+
+    admin = {"Authorization": f"Bearer {local_api['admin_key']}"}
+    brand = requests.post(f"{local_api['base']}/brands", headers=admin, timeout=10, json={
+        "name": "Dashboard Load", "allowed_domains": ["shop.example.com"],
+        "commission": {"type": "percent", "rate_bps": 1000}}).json()
+    creators = [requests.post(f"{local_api['base']}/creators", headers=admin, timeout=10,
+                              json={"handle": f"dash.load.{int(time.time())}.{i}"}).json() for i in range(12)]
+
+    def browse(creator: dict) -> tuple[int, str, str]:
+        session = requests.Session()
+        page = session.get(f"{local_api['base']}/app/login", timeout=30).text
+        nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
+        session.post(f"{local_api['base']}/app/login", data={"nonce": nonce, "api_key": creator["api_key"]},
+                     timeout=30)
+        form = session.get(f"{local_api['base']}/app/new-link", timeout=30).text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+        alias = f"dash-{creator['creator_id'][-10:]}"
+        answer = session.post(f"{local_api['base']}/app/links", allow_redirects=False, timeout=30, data={
+            "csrf": csrf, "brand_id": brand["brand_id"], "destination": "https://shop.example.com/p", "alias": alias})
+        return answer.status_code, alias, creator["api_key"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(browse, creators))
+    assert [status for status, _, _ in results] == [303] * 12
+    for _, alias, key in results:  # every link the forms answered 303 for is stored
+        stored = requests.get(f"{local_api['base']}/links/{alias}", headers={"Authorization": f"Bearer {key}"},
+                              timeout=10)
+        assert stored.status_code == 200 and stored.json()["destination"] == "https://shop.example.com/p"
+    log = local_api["log"]()
+    assert "/app/links" in log  # the requests were logged...
+    assert "127.0.0.1'" not in log and "127.0.0.1 -" not in log  # ...without a client address
