@@ -10,20 +10,12 @@ from typing import Optional
 import pytest
 
 from chalicelib.storage.tap import Click
-from chalicelib.tap import redirect
 from chalicelib.web import tap_function
-from tests.api.test_redirect import IPHONE_TIKTOK
+from tests.api.test_redirect import IPHONE_TIKTOK, fresh_link_cache  # noqa: F401  (autouse, shared)
 from tests.helpers import Stored, click_id_of, make_brand, make_creator, make_link, new_alias, stored_items
 
 # What differs from click to click, whichever path recorded it.
 PER_CLICK = {"click_id", "created_at", "expires_at", "day_key", "click_key"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_link_cache():
-    redirect.link_cache.clear()
-    yield
-    redirect.link_cache.clear()
 
 
 @pytest.fixture
