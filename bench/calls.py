@@ -25,7 +25,6 @@ def bench_calls_per_operation(report: Report) -> None:
     from bench.dynamodb_calls import counting_dynamodb_calls
     from bench.environment import in_process_moto
     from chalicelib.accounts import brands, creators
-    from chalicelib.base import config
     from chalicelib.links import short_links
     from chalicelib.money import conversions
     from chalicelib.stats import reads
@@ -33,7 +32,6 @@ def bench_calls_per_operation(report: Report) -> None:
     from chalicelib.tap import redirect
 
     in_process_moto()
-    config.reset()
 
     def count(name: str, run, target: int | None = None, note: str = "") -> None:
         with counting_dynamodb_calls() as calls:

@@ -48,10 +48,15 @@ class Report:
     def add(self, section: str, name: str, value: float, unit: str = "", *, target: Optional[str] = None,
             check: Optional[Callable[[float], bool]] = None, note: str = "") -> Figure:
         figure = Figure(section, name, value, unit, target, None if check is None else bool(check(value)), note)
-        self.figures.append(figure)
-        target_text = f"  (target {target}: {figure.verdict()})" if target else ""
-        print(f"[{section}] {name}: {figure.shown()}{target_text}{'  — ' + note if note else ''}", flush=True)
+        self.append(figure)
         return figure
+
+    def append(self, figure: Figure) -> None:
+        """Keep a figure measured here or in another process, and print it."""
+        self.figures.append(figure)
+        target_text = f"  (target {figure.target}: {figure.verdict()})" if figure.target else ""
+        note = f"  — {figure.note}" if figure.note else ""
+        print(f"[{figure.section}] {figure.name}: {figure.shown()}{target_text}{note}", flush=True)
 
     def markdown(self, machine: dict, commit: str) -> str:
         lines = [f"Commit `{commit}`, {machine['when']} — {machine['cpus']} cores, {machine['platform']}, "

@@ -59,13 +59,11 @@ def bench_warm_tap(report: Report, taps: int = 3000) -> None:
     from moto import mock_aws
 
     from bench.environment import in_process_moto, seed_viral_link
-    from chalicelib.base import config
     from chalicelib.storage import schema
     from chalicelib.storage import tap as tap_storage
     from chalicelib.storage.tap import Click
 
     in_process_moto()
-    config.reset()
     with mock_aws():
         schema.create_tables()
         seed_viral_link("warm.creator", "https://shop.example.com/p?x=1")

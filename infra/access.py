@@ -1,7 +1,7 @@
 """What each Lambda function may touch: the one declaration the stack turns into a role per
 function, and `tests/infra/test_least_privilege.py` checks against the calls each function
-really makes. Plain data, no CDK: Chalice's generated policy cannot see PynamoDB's calls, so
-this list is written by hand, and that test is what keeps it honest.
+really makes. No CDK here: Chalice's generated policy cannot see PynamoDB's calls, so
+this list is written by hand (but for the API's, every table), and that test keeps it honest.
 
 Tables are named by their concept (`Meta.concept` of the storage models); an action on a
 table also covers its indexes. No function may Scan, and none gets `dynamodb:*`.
@@ -9,6 +9,8 @@ table also covers its indexes. No function may Scan, and none gets `dynamodb:*`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from chalicelib.storage.schema import ALL_TABLES
 
 GET = "dynamodb:GetItem"
 BATCH_GET = "dynamodb:BatchGetItem"
@@ -22,12 +24,8 @@ CONDITION_CHECK = "dynamodb:ConditionCheckItem"  # a transaction's ConditionChec
 READ = (GET, BATCH_GET, QUERY)
 READ_WRITE = (*READ, PUT, UPDATE, DELETE, BATCH_WRITE, CONDITION_CHECK)
 
-# Every table the API serves (all of them): the whole back office runs behind it.
-_EVERY_TABLE = (
-    "brands", "creators", "handles", "api_keys", "memberships", "links", "clicks", "conversions",
-    "refunds", "month_adjustments", "month_closes", "statement_lines", "rate_limits",
-    "integration_secrets", "integration_records", "parked_deliveries", "stats", "visitor_marks",
-)
+# Every table the API serves (all of them: the whole back office runs behind it).
+_EVERY_TABLE = tuple(model.Meta.concept for model in ALL_TABLES)
 
 
 @dataclass(frozen=True)

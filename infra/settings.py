@@ -38,10 +38,6 @@ class StageSettings:
     def table_prefix(self) -> str:
         return f"affilink-{self.stage}-"
 
-    @property
-    def log_retention_days(self) -> int:
-        return 365 if self.prod else 30
-
     @classmethod
     def from_context(cls, get: Any) -> "StageSettings":
         """`get(name)` is `app.node.try_get_context`."""

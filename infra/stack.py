@@ -175,11 +175,14 @@ class AffilinkStack(cdk.Stack):
             description=f"Affilink {function_name}: only what infra/access.py grants it",
         )
 
+    def _log_retention(self) -> logs.RetentionDays:
+        return logs.RetentionDays.ONE_YEAR if self.settings.prod else logs.RetentionDays.ONE_MONTH
+
     def _log_group(self, function_name: str, retain: cdk.RemovalPolicy) -> logs.LogGroup:
         group = logs.LogGroup(
             self, f"{chalice_logical_id(function_name)}Logs",
             log_group_name=f"/affilink/{self.settings.stage}/{function_name}",
-            retention=logs.RetentionDays.ONE_YEAR if self.settings.prod else logs.RetentionDays.ONE_MONTH,
+            retention=self._log_retention(),
             removal_policy=retain,
         )
         checkov_skip(group.node.default_child, CKV_AWS_158=(
@@ -465,7 +468,7 @@ class AffilinkStack(cdk.Stack):
 
         access_logs = logs.LogGroup(
             self, "ApiAccessLogs", log_group_name=f"/affilink/{self.settings.stage}/api-access",
-            retention=logs.RetentionDays.ONE_YEAR if self.settings.prod else logs.RetentionDays.ONE_MONTH,
+            retention=self._log_retention(),
             removal_policy=cdk.RemovalPolicy.RETAIN if self.settings.prod else cdk.RemovalPolicy.DESTROY,
         )
         checkov_skip(access_logs.node.default_child, CKV_AWS_158=(

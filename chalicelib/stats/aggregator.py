@@ -420,8 +420,9 @@ def _write_item(table: str, key: tuple[str, str], parts: list[tuple[int, _Counts
     known = {name for name in item if "#" in name and not name.startswith("applied#")}
     for _seq_number, counts in fresh:
         for name, value in counts.numbers.items():
-            totals[_capped(name, known)] += value
-            known.add(_capped(name, known))
+            capped = _capped(name, known)
+            totals[capped] += value
+            known.add(capped)
         strings.update(counts.strings)
     names: dict[str, str] = {"#mark": mark_name}
     values: dict[str, Any] = {":mark": {"S": f"{max(seq for seq, _ in fresh):040d}"}}

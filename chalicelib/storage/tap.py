@@ -1,8 +1,8 @@
 """The clicks table, and the tap's own storage calls.
 
 The redirect cannot wait: its reads and its one write use a client with one
-attempt and sub-second timeouts (no botocore retries), and go through the
-models' own (de)serialisation.
+attempt and sub-second timeouts (no botocore retries); the reads go through the
+models' deserialisation, the click is written as the item `click_item` builds.
 """
 from __future__ import annotations
 

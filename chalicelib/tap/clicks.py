@@ -20,7 +20,6 @@ from chalicelib.storage.tap import click_item, put_click_once
 from chalicelib.tap import spool, user_agents
 from chalicelib.tap.visitors import visitor_hash
 
-CLICK_ID_LENGTH = 22
 MAX_USER_AGENT = user_agents.MAX_USER_AGENT
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -42,7 +41,7 @@ class Tap:
 
 
 def new_click_id() -> str:
-    return random_uuid_code()  # CLICK_ID_LENGTH characters
+    return random_uuid_code()  # 22 characters of [A-Za-z0-9]
 
 
 def referrer_host(referer: Optional[str]) -> str:

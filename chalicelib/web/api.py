@@ -18,6 +18,7 @@ from chalicelib.base.errors import DomainError, NotFound
 from chalicelib.base.observability import flush_metrics, logger
 from chalicelib.web import rate_limits, requests
 from chalicelib.web.errors import error_response, internal_error_response
+from chalicelib.web.pages import logs_request
 
 View = Callable[..., Response]
 
@@ -48,9 +49,6 @@ def prepare_request(event: Request, get_response: Callable[[Request], Response])
         _this_thread.request = None
 
 
-REDIRECT_ROUTE = "/{code}"
-
-
 def observe_request(event: Request, get_response: Callable[[Request], Response]) -> Response:
     """HTTP middleware: one structured log line per request, metrics flushed.
 
@@ -61,9 +59,7 @@ def observe_request(event: Request, get_response: Callable[[Request], Response])
     try:
         response = get_response(event)
         route = event.context.get("resourcePath")
-        # A tap that redirected is recorded by its click and counted in the Clicks metric: a log
-        # line per tap would cost a viral link's every tap time and CloudWatch Logs' ingestion.
-        if not (route == REDIRECT_ROUTE and response.status_code == 302):
+        if logs_request(route, response.status_code):
             logger.info("request", method=event.method, route=route, status=response.status_code)
         return response
     finally:

@@ -10,7 +10,7 @@ from chalicelib.tap.redirect import Outcome
 
 if TYPE_CHECKING:  # a type only: the integrations are not paid by a tap's cold start
     from chalicelib.integrations.deliveries import Received
-from chalicelib.web.pages import page
+from chalicelib.web.pages import short_link_answer
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -46,11 +46,5 @@ def shop_delivery_response(received: Received) -> Response:
 
 def short_link_response(outcome: Outcome) -> Response:
     """A 302 to the destination, or a small HTML page; never cached by browsers."""
-    headers = {"Cache-Control": "no-store"}
-    if outcome.status == 302 and outcome.location is not None:
-        return Response(body="", status_code=302, headers={**headers, "Location": outcome.location})
-    return Response(
-        body=page(outcome.status),
-        status_code=outcome.status,
-        headers={**headers, "Content-Type": "text/html; charset=utf-8"},
-    )
+    status, headers, body = short_link_answer(outcome)
+    return Response(body=body, status_code=status, headers=dict(headers))

@@ -17,9 +17,7 @@ from urllib.parse import parse_qs, unquote
 
 from chalicelib.base.observability import flush_metrics, logger
 from chalicelib.tap import redirect
-from chalicelib.web.pages import page
-
-ROUTE = "/{code}"
+from chalicelib.web.pages import REDIRECT_ROUTE, logs_request, short_link_answer
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
@@ -29,8 +27,8 @@ def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         http = (event.get("requestContext") or {}).get("http") or {}
         method = str(http.get("method") or "GET").upper()
         answer = _answer(event, method, http)
-        if answer["statusCode"] != 302:  # a redirect's record is its click and the Clicks metric
-            logger.info("request", method=method, route=ROUTE, status=answer["statusCode"])
+        if logs_request(REDIRECT_ROUTE, answer["statusCode"]):
+            logger.info("request", method=method, route=REDIRECT_ROUTE, status=answer["statusCode"])
         return answer
     finally:
         flush_metrics()
@@ -52,14 +50,8 @@ def _answer(event: Mapping[str, Any], method: str, http: Mapping[str, Any]) -> d
         referer=headers.get("referer"),
         country_header=headers.get("cloudfront-viewer-country"),
     )
-    no_store = {"Cache-Control": "no-store"}
-    if outcome.status == 302 and outcome.location is not None:
-        return {"statusCode": 302, "headers": {**no_store, "Location": outcome.location}, "body": ""}
-    return {
-        "statusCode": outcome.status,
-        "headers": {**no_store, "Content-Type": "text/html; charset=utf-8"},
-        "body": "" if method == "HEAD" else page(outcome.status),
-    }
+    status, headers, body = short_link_answer(outcome)
+    return {"statusCode": status, "headers": headers, "body": "" if method == "HEAD" else body}
 
 
 def viewer_address(header: Optional[str]) -> Optional[str]:
