@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -60,3 +60,10 @@ def get_creator(creator_id: str) -> dict[str, Any]:
 def rotate_api_key(creator_id: str) -> dict[str, str]:
     creator = load_creator(creator_id, consistent=True)
     return {"api_key": auth.replace_key(creator, Creator, auth.CREATOR, creator.creator_id)}
+
+
+def creator_handles(creator_ids: list[Optional[str]]) -> dict[str, str]:
+    """creator_id -> handle, for the ids that exist (one BatchGetItem); no id (an unattributed
+    conversion's) is skipped."""
+    unique = sorted({creator_id for creator_id in creator_ids if creator_id})
+    return {creator.creator_id: creator.handle for creator in Creator.batch_get(unique)} if unique else {}

@@ -14,6 +14,7 @@ from typing import Any, Iterator, Mapping, Optional
 
 from pynamodb.exceptions import UpdateError
 
+from chalicelib.accounts import creators
 from chalicelib.accounts.auth import BRAND
 from chalicelib.base import validation
 from chalicelib.base.clock import now
@@ -22,7 +23,6 @@ from chalicelib.base.money import normalize_currency
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.money.close import CLOSED, is_closed, parse_month
 from chalicelib.storage import keys
-from chalicelib.storage.accounts import Creator
 from chalicelib.storage.dynamodb import condition_failed
 from chalicelib.storage.money import MonthClose, StatementLine
 from chalicelib.storage.pagination import decode_cursor, encode_cursor
@@ -89,7 +89,7 @@ def wants_csv(party: str, format_name: Optional[str]) -> bool:
 def statement_csv(brand_id: str, month: str) -> str:
     """A brand's statement of `month` as CSV: a header row, then one row per line."""
     view = statement(BRAND, brand_id, month)
-    handles = creator_handles([line["creator_id"] for line in view["lines"]])
+    handles = creators.creator_handles([line["creator_id"] for line in view["lines"]])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -97,12 +97,6 @@ def statement_csv(brand_id: str, month: str) -> str:
         row = {**line, "handle": handles.get(line["creator_id"], ""), "paid_at": line["paid_at"] or ""}
         writer.writerow([row[column] for column in CSV_COLUMNS])
     return out.getvalue()
-
-
-def creator_handles(creator_ids: list[str]) -> dict[str, str]:
-    """creator_id -> handle, for the ids that exist."""
-    unique = sorted(set(creator_ids))
-    return {creator.creator_id: creator.handle for creator in Creator.batch_get(unique)} if unique else {}
 
 
 def list_statements(party: str, party_id: str, *, limit: int, cursor: Optional[str]) -> dict[str, Any]:

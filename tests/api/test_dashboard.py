@@ -582,3 +582,18 @@ def test_behind_api_gateway_s_stage_links_and_cookies_carry_the_stage_taken_from
     assert (on_stage.path, on_stage.prefix, on_stage.url("/app")) == ("/app/links/serum", "/api", "/api/app")
     assert visit("/evil.example/app/links/serum", "api").prefix == ""  # never from the path alone
     assert visit("/app/links/serum", "api").prefix == ""  # a custom domain maps the stage away
+
+
+def test_the_conversions_page_lists_a_sale_no_creator_earns_beside_attributed_ones(client, shop):
+    # Given a sale whose click is unknown (no creator earns on it) beside the attributed one
+    unknown = call(client, "POST", "/conversions", {
+        "type": "sale", "order_id": new_id("order"), "click_id": "k" * 22, "amount": 1000, "currency": "EUR"},
+        bearer(shop["brand"]["api_key"]))
+    assert unknown.status_code == 201 and unknown.json["status"] == "unattributed"
+    browser = Browser(client)
+    browser.sign_in(shop["brand"]["api_key"])
+    # Then the page lists both
+    page = browser.get("/app/conversions")
+    assert page.status_code == 200
+    body = text(page)
+    assert unknown.json["order_id"] in body and shop["sale"]["order_id"] in body and ">unattributed<" in body

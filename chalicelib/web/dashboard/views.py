@@ -10,6 +10,7 @@ from urllib.parse import quote
 from chalicelib.accounts import programs, sessions
 from chalicelib.accounts.auth import BRAND, CREATOR
 from chalicelib.accounts.brands import brand_names
+from chalicelib.accounts.creators import creator_handles
 from chalicelib.base.clock import now
 from chalicelib.base.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.integrations import secrets as integration_secrets
@@ -219,7 +220,7 @@ def statement(visit: Visit, month: str) -> Outcome:
     assert caller is not None
     view = statements.statement(caller.role, caller.id, month)  # NotFound for another's or an open month
     if caller.role == BRAND:
-        names = statements.creator_handles([line["creator_id"] for line in view["lines"]])
+        names = creator_handles([line["creator_id"] for line in view["lines"]])
     else:
         names = brand_names([line["brand_id"] for line in view["lines"]])
     return Page("statement.html", {"statement": view, "names": names})
@@ -248,7 +249,7 @@ def conversions_list(visit: Visit) -> Outcome:
     assert caller is not None
     status = visit.query("status") or None
     page = conversions.list_conversions(caller, status=status, limit=50, cursor=visit.query("cursor"))
-    handles = statements.creator_handles([item["creator_id"] for item in page["items"]])
+    handles = creator_handles([item["creator_id"] for item in page["items"]])
     return Page("conversions.html", {"conversions": page["items"], "status": status, "handles": handles,
                                      "statuses": conversions.STATUSES, "next_cursor": page.get("next_cursor")})
 
@@ -260,7 +261,7 @@ def creators(visit: Visit) -> Outcome:
     seen = [entry["creator_id"] for entry in reads.my_stats(BRAND, caller.id, None, None)["links"]
             if entry.get("creator_id")]
     creator_ids = sorted(set(standing) | set(seen))
-    handles = statements.creator_handles(creator_ids)
+    handles = creator_handles(creator_ids)
     rows = [{"creator_id": creator_id, "handle": handles.get(creator_id, ""), "status": standing.get(creator_id)}
             for creator_id in creator_ids]
     return Page("creators.html", {"creators": rows})
