@@ -11,19 +11,24 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: run test unit api e2e infra fuzz bench lint package synth deploy browser messages screenshots clean
 
-$(STAMP): requirements.txt requirements-dev.txt infra/requirements-checkov.txt
+$(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+# checkov in its own venv (it pins packaging<24): only the infra checks need it.
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-stamp
+$(CHECKOV_STAMP): infra/requirements-checkov.txt $(STAMP)
 	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt
-	touch $(STAMP)
+	touch $(CHECKOV_STAMP)
 
 ## Start the whole API on 127.0.0.1:$${PORT:-8000} with an embedded moto DynamoDB.
 run: $(STAMP)
 	$(PY) -m local.run
 
 ## Run the whole test suite (lint, then unit, API, end-to-end, infra, the dashboard in a real browser).
-test: lint browser
+test: lint browser $(CHECKOV_STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
 
 ## Chromium and its driver (Debian's packages) for the dashboard's browser test: installed when
@@ -47,7 +52,7 @@ e2e: $(STAMP)
 	$(PY) -m pytest -q tests/e2e
 
 ## Synthesize the CDK app and check it (cfn-lint, checkov, the stack's properties); no AWS account needed.
-infra: $(STAMP)
+infra: $(STAMP) $(CHECKOV_STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests/infra
 
 ## Fuzz every operation of openapi.yaml against the local server, longer than make test does.

@@ -15,7 +15,7 @@ from chalicelib.storage.money import Conversion
 from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect, spool
 from chalicelib.web.api import Api, observe_request, prepare_request
-from chalicelib.web.rate_limits import LINK_CREATIONS_PER_MINUTE
+from chalicelib.web.rate_limits import LINK_CREATION
 from chalicelib.web.responses import (
     binary_response,
     csv_response,
@@ -133,7 +133,7 @@ def set_creator_standing(caller, creator_id):
 
 
 @app.route("/links", methods=["POST"])
-@api.allow(CREATOR, rate_limit=("create-link", LINK_CREATIONS_PER_MINUTE))
+@api.allow(CREATOR, rate_limit=LINK_CREATION)
 def create_link(caller):
     return json_response(short_links.create_link(caller.id, api.body()), 201)
 

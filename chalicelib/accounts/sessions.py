@@ -12,16 +12,15 @@ import secrets
 from datetime import timedelta
 from typing import Optional
 
-from chalicelib.accounts.auth import BRAND, CREATOR, Caller, hash_key
+from chalicelib.accounts.auth import BRAND, CREATOR, Caller, caller_of_key, hash_key
 from chalicelib.base.clock import now
-from chalicelib.base.config import admin_key, app_secret
+from chalicelib.base.config import app_secret
 from chalicelib.base.errors import Forbidden, Unauthorized
 from chalicelib.storage.accounts import ApiKey
 from chalicelib.storage.dynamodb import get_or_none
 
 SESSION_HOURS = 12
 _ROLES = (BRAND, CREATOR)
-MAX_KEY_LENGTH = 200
 
 
 def _signature(purpose: str, payload: str) -> str:
@@ -31,17 +30,12 @@ def _signature(purpose: str, payload: str) -> str:
 def sign_in(api_key: Optional[str]) -> tuple[str, Caller]:
     """`(session token, caller)` for a brand's or creator's key; `Unauthorized` otherwise."""
     key = (api_key or "").strip()
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise Unauthorized("unknown API key")
-    if hmac.compare_digest(key.encode("utf-8"), admin_key().encode("utf-8")):
+    caller = caller_of_key(key)
+    if caller.role not in _ROLES:
         raise Unauthorized("the dashboard is for brands and creators: sign in with a brand's or creator's key")
-    key_hash = hash_key(key)
-    item = get_or_none(ApiKey, key_hash, consistent=True)
-    if item is None or item.role not in _ROLES:
-        raise Unauthorized("unknown API key")
     expires = int((now() + timedelta(hours=SESSION_HOURS)).timestamp())
-    payload = f"{item.role}.{item.owner_id}.{key_hash}.{expires}"
-    return f"{payload}.{_signature('session', payload)}", Caller(item.role, item.owner_id)
+    payload = f"{caller.role}.{caller.id}.{hash_key(key)}.{expires}"
+    return f"{payload}.{_signature('session', payload)}", caller
 
 
 def caller_of(token: Optional[str]) -> Caller:
@@ -70,9 +64,7 @@ def csrf_token(session: str) -> str:
 
 
 def check_csrf(session: Optional[str], submitted: Optional[str]) -> None:
-    expected = csrf_token(session or "")
-    if not session or not submitted or not hmac.compare_digest(submitted.encode("utf-8"), expected.encode("utf-8")):
-        raise Forbidden("this form has expired or did not come from this site: open the page again")
+    _check_form_token(csrf_token(session) if session else None, submitted)
 
 
 def new_login_nonce() -> str:
@@ -81,5 +73,10 @@ def new_login_nonce() -> str:
 
 
 def check_login_nonce(cookie: Optional[str], submitted: Optional[str]) -> None:
-    if not cookie or not submitted or not hmac.compare_digest(cookie.encode("utf-8"), submitted.encode("utf-8")):
+    _check_form_token(cookie, submitted)
+
+
+def _check_form_token(expected: Optional[str], submitted: Optional[str]) -> None:
+    """The form carries the token this session (or the sign-in cookie) expects, compared in constant time."""
+    if not expected or not submitted or not hmac.compare_digest(submitted.encode("utf-8"), expected.encode("utf-8")):
         raise Forbidden("this form has expired or did not come from this site: open the page again")

@@ -35,10 +35,15 @@ def qr_target(code: str) -> str:
 
 
 def link_qr_code(creator_id: str, code: str, *, image_format: str) -> Image:
-    link = own_link(creator_id, code)
+    """The QR code of one of the creator's links (another creator's: NotFound)."""
+    return qr_image(own_link(creator_id, code).code, image_format=image_format)
+
+
+def qr_image(code: str, *, image_format: str) -> Image:
+    """The QR code of a link the caller has already shown to be theirs."""
     import segno
 
-    qr = segno.make(qr_target(link.code), error="m")
+    qr = segno.make(qr_target(code), error="m")
     buffer = io.BytesIO()
     if image_format == "png":
         qr.save(buffer, kind="png", scale=8, border=4)

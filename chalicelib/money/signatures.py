@@ -21,9 +21,7 @@ from chalicelib.base.timeutil import parse_stored
 from chalicelib.base.validation import MAX_ID_LENGTH
 from chalicelib.storage.accounts import Brand
 
-HEADER = "Affilink-Signature"
-TOLERANCE_SECONDS = signing.TOLERANCE_SECONDS
-sign = signing.sign  # the scheme is shared with Stripe's (`base/signing.py`)
+HEADER = "Affilink-Signature"  # the scheme is shared with Stripe's (`base/signing.py`)
 
 
 def _usable_secrets(brand: Brand, moment: datetime) -> list[str]:

@@ -88,19 +88,33 @@ def link_stats(creator_id: str, code: str, from_text: Optional[str], to_text: Op
 
 def my_stats(role: str, party_id: str, from_text: Optional[str], to_text: Optional[str]) -> dict:
     """All of a creator's links, or all links to a brand: totals, days and the top 100 links."""
-    if role not in (CREATOR, BRAND):
-        raise Forbidden(f"stats are not available to the {role} role")
-    first, last = day_range(from_text, to_text)
-    scope = f"{role}#{party_id}"
-    day_items = _query(scope, keys.stats_day(first.isoformat()), keys.stats_day(last.isoformat()))
-    # `~` sorts after every character of a code: the last day's links are all before it.
-    link_items = _query(scope, keys.stats_link_day(first.isoformat(), ""), keys.stats_link_day(last.isoformat(), "~"))
+    first, last = _party_range(role, from_text, to_text)
+    day_items = _query(f"{role}#{party_id}", keys.stats_day(first.isoformat()), keys.stats_day(last.isoformat()))
     return {
         "from": first.isoformat(),
         "to": last.isoformat(),
         **_totals_and_days(day_items, first, last),
-        "links": _top_links(link_items, party_id if role == CREATOR else None),
+        "links": _links_of(role, party_id, first, last),
     }
+
+
+def top_links(role: str, party_id: str, from_text: Optional[str], to_text: Optional[str]) -> list[dict]:
+    """`my_stats`' top links alone (one Query): what a page listing links needs."""
+    first, last = _party_range(role, from_text, to_text)
+    return _links_of(role, party_id, first, last)
+
+
+def _party_range(role: str, from_text: Optional[str], to_text: Optional[str]) -> tuple[date, date]:
+    if role not in (CREATOR, BRAND):
+        raise Forbidden(f"stats are not available to the {role} role")
+    return day_range(from_text, to_text)
+
+
+def _links_of(role: str, party_id: str, first: date, last: date) -> list[dict]:
+    # `~` sorts after every character of a code: the last day's links are all before it.
+    items = _query(f"{role}#{party_id}", keys.stats_link_day(first.isoformat(), ""),
+                   keys.stats_link_day(last.isoformat(), "~"))
+    return _top_links(items, party_id if role == CREATOR else None)
 
 
 # --- summing counters -------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from chalicelib.storage import keys
 from chalicelib.storage.rate_limits import RateLimitCounter
 
 LINK_CREATIONS_PER_MINUTE = 60
+LINK_CREATION = ("create-link", LINK_CREATIONS_PER_MINUTE)
+"""(action, limit) of creating a link: the API's POST /links and the dashboard's form share it."""
 _THROTTLED = ("ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded")
 
 

@@ -18,11 +18,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from chalicelib.accounts import sessions
 from chalicelib.accounts.auth import Caller
 from chalicelib.base.config import settings
-from chalicelib.base.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from chalicelib.base.errors import DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from chalicelib.base.observability import logger
 from chalicelib.web import requests
 from chalicelib.web.dashboard import i18n
 from chalicelib.web.errors import http_answer
+from chalicelib.web.responses import csv_response
 
 SESSION_COOKIE = "afl_session"
 LOGIN_COOKIE = "afl_login"
@@ -57,8 +58,9 @@ class Redirect:
 
 @dataclass
 class Download:
+    """A CSV file to save."""
+
     body: str
-    content_type: str
     filename: str
 
 
@@ -126,7 +128,6 @@ class Visit:
 class View:
     function: Callable[..., Outcome]
     roles: tuple[str, ...]  # empty: no session needed
-    checks_csrf: bool = True
 
 
 def cookie(visit: "Visit", name: str, value: str, *, max_age: int, http_only: bool = True) -> str:
@@ -210,10 +211,9 @@ def _answer(visit: Visit, outcome: Outcome) -> Response:
             headers["Set-Cookie"] = outcome.cookie
         return Response(body="", status_code=303, headers=headers)
     if isinstance(outcome, Download):
-        return Response(body=outcome.body, status_code=200, headers={
-            "Content-Type": outcome.content_type, "Cache-Control": "no-store",
-            "Content-Disposition": f'attachment; filename="{outcome.filename}"',
-        })
+        response = csv_response(outcome.body, outcome.filename)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     extra = {"Set-Cookie": outcome.cookie} if outcome.cookie else None
     return _html(visit, render(visit, outcome.template, outcome.context), outcome.status, extra)
 
@@ -226,7 +226,7 @@ def error_page(visit: Visit, error: DomainError) -> Response:
     }
     title = titles.get(status, visit.gettext("This request was refused"))
     body = render(visit, "error.html", {"title": title, "message": visit.refusal(error.message), "status": status})
-    headers = {"Retry-After": str(error.retry_after)} if hasattr(error, "retry_after") else None
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
     return _html(visit, body, status, headers)
 
 
@@ -248,7 +248,7 @@ def serve(views: dict[str, View], name: str, request: Request, **params: str) ->
                 raise Forbidden("you are signed out: sign in again, then send the form again") from None
             if visit.caller.role not in view.roles:
                 raise NotFound("not found")  # the other role's pages do not exist for this caller
-            if request.method == "POST" and view.checks_csrf:
+            if request.method == "POST":
                 sessions.check_csrf(visit.session, visit.form.get("csrf"))
         return _answer(visit, view.function(visit, **params))
     except DomainError as error:

@@ -152,7 +152,7 @@ def links(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
     page = short_links.list_links(caller.id, limit=LIST_LIMIT, cursor=visit.query("cursor"))
-    per_link = {entry["code"]: entry for entry in reads.my_stats(CREATOR, caller.id, None, None)["links"]}
+    per_link = {entry["code"]: entry for entry in reads.top_links(CREATOR, caller.id, None, None)}
     names = brand_names([item["brand_id"] for item in page["items"]])
     return Page("links.html", {"links": page["items"], "per_link": per_link, "brands": names,
                                "next_cursor": page.get("next_cursor")})
@@ -173,7 +173,8 @@ def create_link(visit: Visit) -> Outcome:
     values = {name: (visit.form.get(name) or "").strip() for name in LINK_FIELDS}
     body = {name: value for name, value in values.items() if value}
     try:
-        rate_limits.count_request("create-link", caller.id, rate_limits.LINK_CREATIONS_PER_MINUTE, now())
+        action, limit = rate_limits.LINK_CREATION
+        rate_limits.count_request(action, caller.id, limit, now())
         link = short_links.create_link(caller.id, body)
     except (InvalidInput, Conflict, Forbidden, NotFound) as refused:
         field = _field_of(refused, LINK_FIELDS, default="brand_id" if isinstance(refused, (Forbidden, NotFound))
@@ -198,7 +199,7 @@ def link(visit: Visit, code: str) -> Outcome:
     assert caller is not None
     view = short_links.get_link(caller.id, code)  # another creator's link: NotFound
     stats = reads.link_stats(caller.id, code, None, None)
-    qr = qr_codes.link_qr_code(caller.id, code, image_format="svg")
+    qr = qr_codes.qr_image(view["code"], image_format="svg")  # get_link proved it is the caller's
     breakdowns = [(name, stats["totals"][key]) for name, key in reads.BREAKDOWNS.items()]
     return Page("link.html", {"link": view, "stats": stats, "chart": _clicks_chart(visit, stats),
                               "breakdowns": breakdowns, "qr": qr.body,
@@ -230,7 +231,7 @@ def statement_csv(visit: Visit, month: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
     body = statements.statement_csv(caller.id, month)
-    return Download(body, "text/csv; charset=utf-8", f"statement-{statements.parse_month(month)}.csv")
+    return Download(body, f"statement-{statements.parse_month(month)}.csv")
 
 
 def mark_paid(visit: Visit, month: str) -> Outcome:
@@ -258,8 +259,7 @@ def creators(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
     standing = programs.memberships_of_brand(caller.id)
-    seen = [entry["creator_id"] for entry in reads.my_stats(BRAND, caller.id, None, None)["links"]
-            if entry.get("creator_id")]
+    seen = [entry["creator_id"] for entry in reads.top_links(BRAND, caller.id, None, None) if entry.get("creator_id")]
     creator_ids = sorted(set(standing) | set(seen))
     handles = creator_handles(creator_ids)
     rows = [{"creator_id": creator_id, "handle": handles.get(creator_id, ""), "status": standing.get(creator_id)}
@@ -284,7 +284,7 @@ def integrations(visit: Visit, errors: Optional[dict[str, str]] = None, status: 
         for platform in integration_secrets.PLATFORMS
     ]
     return Page("integrations.html", {"platforms": platforms, "errors": errors or {},
-                                      "own_webhook": f"{base}/webhooks/{caller.id}/conversions",
+                                      "own_webhook": integration_secrets.webhook_url(caller.id, "conversions", base),
                                       "saved": visit.query("saved")}, status=status)
 
 
@@ -301,7 +301,7 @@ def set_integration(visit: Visit, platform: str) -> Outcome:
 
 VIEWS: dict[str, View] = {
     "login_form": View(login_form, roles=()),
-    "login": View(login, roles=()),  # its own CSRF check: the sign-in nonce
+    "login": View(login, roles=()),  # no session yet: its CSRF check is the sign-in nonce
     "logout": View(logout, roles=BOTH),
     "language": View(language, roles=()),
     "home": View(home, roles=BOTH),
