@@ -170,6 +170,26 @@ def emitted_metrics(output: str) -> dict[str, float]:
 # --- what is stored ---------------------------------------------------------------------------
 
 
+class Shard:
+    """One shard of a stream: records numbered in order, delivered as Lambda does."""
+
+    def __init__(self):
+        self.id = f"shardId-{fresh()}"
+        self.next = 10**21
+
+    def record(self, event: str, new=None, old=None) -> dict:
+        self.next += 7
+        change = {"SequenceNumber": str(self.next), "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        if new is not None:
+            change["NewImage"] = new
+        if old is not None:
+            change["OldImage"] = old
+        return {"eventName": event, "eventSource": "aws:dynamodb", "dynamodb": change}
+
+    def event(self, records: list[dict]) -> dict:
+        return {"Records": records, "shardId": self.id, "eventSourceARN": "arn:aws:dynamodb:stream/clicks"}
+
+
 def _backend() -> Any:
     """moto's in-process DynamoDB of the account and region the app uses."""
     from moto.core import DEFAULT_ACCOUNT_ID

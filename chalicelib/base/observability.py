@@ -3,36 +3,124 @@
 Never log a key, a secret, an Authorization header or a raw IP address.
 The metrics namespace comes from `POWERTOOLS_METRICS_NAMESPACE` (settings),
 read on first use, not at import.
+
+Powertools (its Logger and Metrics, ~20 ms to import) is loaded by the first line or metric
+a process writes, not at import: a tap that redirects writes neither, so a cold tap does not
+pay for it (issue 13). Until then `logger` keeps the keys it is given and hands them over.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
-
-from chalicelib.base.config import settings
+import sys
+import threading
+from contextvars import ContextVar
+from typing import IO, Any, Optional, cast
 
 SERVICE = "affilink"
-logger = Logger(service=SERVICE)
+
+# Keys of the request this thread (or context) serves: a new thread starts with none.
+_request_keys: ContextVar[Optional[dict[str, Any]]] = ContextVar("affilink_log_keys", default=None)
 
 
-@lru_cache(maxsize=1)
-def _metrics() -> Metrics:
-    return Metrics(namespace=settings().metrics_namespace, service=SERVICE)
+class _CurrentStdout:
+    """Where log lines go: whatever `sys.stdout` is when a line is written (pytest swaps it),
+    not the object it was when the logger was made."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+class Log:
+    """The service's logger: Powertools' `Logger`, made on the first line written.
+
+    `append_keys` / `remove_keys` hold keys for the process (a Lambda handles one request at a
+    time); `thread_safe_append_keys` / `thread_safe_clear_keys` for the request the calling
+    thread serves (the local server is threaded). Every line carries both."""
+
+    def __init__(self) -> None:
+        self._powertools: Any = None
+        self._made = threading.Lock()
+        self._keys: dict[str, Any] = {}
+
+    def _logger(self) -> Any:
+        if self._powertools is None:
+            with self._made:
+                if self._powertools is None:
+                    from aws_lambda_powertools import Logger
+
+                    self._powertools = Logger(service=SERVICE, stream=cast(IO[str], _CurrentStdout()))
+        return self._powertools
+
+    def append_keys(self, **keys: Any) -> None:
+        self._keys.update(keys)
+
+    def remove_keys(self, names: list[str]) -> None:
+        for name in names:
+            self._keys.pop(name, None)
+
+    def thread_safe_append_keys(self, **keys: Any) -> None:
+        _request_keys.set({**(_request_keys.get() or {}), **keys})
+
+    def thread_safe_clear_keys(self) -> None:
+        _request_keys.set(None)
+
+    # stacklevel=3: the line's location is our caller's, not this class's.
+    def debug(self, message: str, **keys: Any) -> None:
+        self._logger().debug(message, stacklevel=3, **self._with(keys))
+
+    def info(self, message: str, **keys: Any) -> None:
+        self._logger().info(message, stacklevel=3, **self._with(keys))
+
+    def warning(self, message: str, **keys: Any) -> None:
+        self._logger().warning(message, stacklevel=3, **self._with(keys))
+
+    def error(self, message: str, **keys: Any) -> None:
+        self._logger().error(message, stacklevel=3, **self._with(keys))
+
+    def exception(self, message: str, **keys: Any) -> None:
+        self._logger().exception(message, stacklevel=3, **self._with(keys))
+
+    def _with(self, keys: dict[str, Any]) -> dict[str, Any]:
+        return {**self._keys, **(_request_keys.get() or {}), **keys}
+
+
+logger = Log()
+_metrics: Optional[Any] = None
+_metrics_made = threading.Lock()
+
+
+def _metric_set() -> Any:
+    global _metrics
+    if _metrics is None:
+        with _metrics_made:
+            if _metrics is None:
+                from aws_lambda_powertools import Metrics
+
+                from chalicelib.base.config import settings
+
+                _metrics = Metrics(namespace=settings().metrics_namespace, service=SERVICE)
+    return _metrics
 
 
 def count(name: str, value: int = 1) -> None:
-    _metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    _metric_set().add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 def milliseconds(name: str, value: float) -> None:
-    _metrics().add_metric(name=name, unit=MetricUnit.Milliseconds, value=value)
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    _metric_set().add_metric(name=name, unit=MetricUnit.Milliseconds, value=value)
 
 
 def count_money(name: str, amount: int, currency: str) -> None:
     """A money metric, one series per currency: amounts of different currencies never add up."""
-    from aws_lambda_powertools.metrics import single_metric
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    from chalicelib.base.config import settings
 
     with single_metric(
         name=name, unit=MetricUnit.Count, value=amount, namespace=settings().metrics_namespace
@@ -42,7 +130,6 @@ def count_money(name: str, amount: int, currency: str) -> None:
 
 
 def flush_metrics() -> None:
-    metrics = _metrics()
-    if metrics.metric_set:
-        metrics.flush_metrics()
-
+    """Write the metrics counted since the last flush (none counted: nothing to do, nothing loaded)."""
+    if _metrics is not None and _metrics.metric_set:
+        _metrics.flush_metrics()

@@ -241,10 +241,7 @@ def follow(
                 at=moment,
             ),
         )
-        clicks.record_click(click)
-        count("Clicks")
-        if click.is_bot:
-            count("BotClicks")
+        clicks.record_click(click)  # counted in the `Clicks` metric by the stats aggregator
     except Exception:  # tracking never breaks the redirect
         logger.exception("click not recorded", code=code, click_id=click_id)
     return Outcome(302, location=build_location(target.destination, parameters, click_id), click_id=click_id)

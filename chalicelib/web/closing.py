@@ -49,7 +49,7 @@ def _close_logging_errors(month: str) -> None:
     try:
         close.close_month(month)
     except Exception:  # logged by the close with its phase; the next request retries
-        logger.warning("close of %s did not finish", month)
+        logger.warning("close did not finish", month=month)
 
 
 def _state_within(month: str, wait: float) -> close.CloseResult:

@@ -19,10 +19,10 @@ from chalicelib.base import config
 from chalicelib.storage.money import Conversion
 from chalicelib.storage.rate_limits import RateLimitCounter
 from chalicelib.storage.tap import Click
-from tests.api.test_stats_aggregation import Shard
 from tests.helpers import (
     ADMIN,
     TEST_ADMIN_KEY,
+    Shard,
     Stored,
     bearer,
     call,

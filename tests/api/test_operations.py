@@ -54,3 +54,15 @@ def test_the_dashboard_s_pages_are_all_listed_in_its_doc():
     served = {(method, path) for path, entries in app.routes.items() for method in entries
               if path.startswith("/app")}
     assert served == listed
+
+
+def test_a_request_writes_one_json_log_line_naming_its_route_status_and_request(client, capsys):
+    capsys.readouterr()
+    assert client.http.get("/health").status_code == 200
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    # One line, Powertools' JSON (Chalice's own plain-text handler would print it a second time)
+    assert len(lines) == 1, lines
+    logged = json.loads(lines[0])
+    assert (logged["message"], logged["route"], logged["status"], logged["service"]) == ("request", "/health", 200,
+                                                                                         "affilink")
+    assert logged["request_id"] and logged["location"].startswith("observe_request:")

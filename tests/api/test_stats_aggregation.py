@@ -15,30 +15,10 @@ from chalicelib.storage.money import Conversion
 from chalicelib.storage.stats import StatsCounter
 from chalicelib.storage.stats import client as stats_client
 from chalicelib.storage.tap import Click
-from tests.helpers import fresh
+from tests.helpers import Shard, emitted_metrics, fresh
 
 DAY = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 TIKTOK = "Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0 BytedanceWebview/d8a21c6"
-
-
-class Shard:
-    """One shard of a stream: records numbered in order, delivered as Lambda does."""
-
-    def __init__(self):
-        self.id = f"shardId-{fresh()}"
-        self.next = 10**21
-
-    def record(self, event: str, new=None, old=None) -> dict:
-        self.next += 7
-        change = {"SequenceNumber": str(self.next), "StreamViewType": "NEW_AND_OLD_IMAGES"}
-        if new is not None:
-            change["NewImage"] = new
-        if old is not None:
-            change["OldImage"] = old
-        return {"eventName": event, "eventSource": "aws:dynamodb", "dynamodb": change}
-
-    def event(self, records: list[dict]) -> dict:
-        return {"Records": records, "shardId": self.id, "eventSourceARN": "arn:aws:dynamodb:stream/clicks"}
 
 
 def click(code: str, *, at=DAY, visitor="v1", bot=False, app="tiktok", device="mobile", country="FR",
@@ -249,10 +229,29 @@ def test_a_visitor_whose_marks_cannot_be_written_is_reported_and_the_clicks_befo
 
 def test_a_background_function_writes_its_metrics_before_it_returns(aws, code, capsys):
     # (Lambda may recycle the instance after any invocation: metrics still in memory would be lost.)
-    from tests.helpers import emitted_metrics
-
     shard = Shard()
     capsys.readouterr()
     aggregate_click_stats(shard.event([shard.record("INSERT", click(code)), shard.record("INSERT", click(code))]),
                           None)
     assert emitted_metrics(capsys.readouterr().out).get("StatsRecords") == 2
+
+
+def test_clicks_and_bot_clicks_metrics_count_each_click_once_whatever_lambda_delivers_again(aws, code, capsys):
+    shard = Shard()
+    records = [shard.record("INSERT", click(code, visitor=f"v{i}")) for i in range(4)]
+    records.append(shard.record("INSERT", click(code, visitor="crawler", bot=True)))
+    broken = dict(records[2], dynamodb={**records[2]["dynamodb"], "NewImage": {"code": {"S": code}}})
+    capsys.readouterr()
+    # When a batch holds an unreadable record: the two clicks before it are counted
+    aggregate_click_stats(shard.event(records[:2] + [broken] + records[3:]), None)
+    first = emitted_metrics(capsys.readouterr().out)
+    assert (first.get("Clicks"), first.get("BotClicks")) == (2, None)
+    # When Lambda redelivers from it (mended), then the whole batch once more
+    aggregate_click_stats(shard.event(records[2:]), None)
+    second = emitted_metrics(capsys.readouterr().out)
+    aggregate_click_stats(shard.event(records), None)
+    third = emitted_metrics(capsys.readouterr().out)
+    # Then the rest is counted once, the bot among it, and nothing a second time
+    assert (second.get("Clicks"), second.get("BotClicks")) == (3, 1)
+    assert "Clicks" not in third and "BotClicks" not in third
+    assert (day(code)["clicks"], day(code)["bot_clicks"]) == (4, 1)

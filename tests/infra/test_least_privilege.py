@@ -19,9 +19,9 @@ from chalicelib.money import close
 from chalicelib.tap import redirect
 from chalicelib.web import tap_function
 from infra import access
-from tests.api.test_stats_aggregation import Shard, _conversion
+from tests.api.test_stats_aggregation import _conversion
 from tests.api.test_stats_aggregation import click as click_image
-from tests.helpers import ADMIN, bearer, call, click_id_of, fresh, make_brand, make_creator, make_link, new_id
+from tests.helpers import ADMIN, Shard, bearer, call, click_id_of, fresh, make_brand, make_creator, make_link, new_id
 
 TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                        "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
