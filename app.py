@@ -4,13 +4,12 @@ the request, call one domain function in `chalicelib/` and shape the answer.
 Whatever this file imports is paid by every cold start, the redirect's
 included: heavy modules are imported inside the routes that need them.
 """
-import gc
-
 from chalice import Chalice
 
 from chalicelib.accounts import brands, creators, me, programs
 from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
 from chalicelib.background import CLICK_SPOOL, MONTHLY, Background, QueueSource, StreamSource, process_batch
+from chalicelib.base.startup import imports_done
 from chalicelib.links import short_links
 from chalicelib.money import conversions
 from chalicelib.storage.money import Conversion
@@ -473,7 +472,4 @@ def dashboard_stylesheet():
     return stylesheet_response()
 
 
-# Everything loaded above lives as long as the process. Frozen, it is no longer walked by each
-# garbage collection, which made a cold start's first request (botocore loads its models then)
-# ~15 ms slower than in a smaller process (bench, docs/performance.md).
-gc.freeze()
+imports_done()  # the last line: what is loaded by now is set aside from garbage collection

@@ -2,6 +2,9 @@
 (`bench/dynamodb_calls.py`), in-process moto."""
 from __future__ import annotations
 
+import contextlib
+import io
+
 from bench.report import Report, at_most
 
 TIKTOK = "Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0 BytedanceWebview/d8a21c6"
@@ -34,8 +37,8 @@ def bench_calls_per_operation(report: Report) -> None:
     in_process_moto()
 
     def count(name: str, run, target: int | None = None, note: str = "") -> None:
-        with counting_dynamodb_calls() as calls:
-            run()
+        with counting_dynamodb_calls() as calls, contextlib.redirect_stdout(io.StringIO()):
+            run()  # its log and metric lines are not the benchmark's output
         total = sum(calls.calls.values())
         detail = ", ".join(f"{n} {c}" for n, c in sorted(calls.calls.items()))
         report.add("DynamoDB calls", name, total, "calls",

@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional
 from urllib.parse import parse_qs, unquote
 
 from chalicelib.base.observability import flush_metrics, logger
+from chalicelib.base.startup import imports_done
 from chalicelib.tap import redirect
 from chalicelib.web.pages import REDIRECT_ROUTE, logs_request, short_link_answer
 
@@ -63,3 +64,6 @@ def viewer_address(header: Optional[str]) -> Optional[str]:
     if not separator or not port.isdigit():
         return None
     return address.strip("[]") or None
+
+
+imports_done()  # the last line: what is loaded by now is set aside from garbage collection

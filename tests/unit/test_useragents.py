@@ -300,16 +300,16 @@ def test_every_example_of_the_crawler_list_is_a_bot_and_none_takes_the_fast_path
 
 
 def test_in_app_browsers_never_load_or_run_the_crawler_list():
-    useragents._bot_regexes.cache_clear()
+    useragents._crawler_list.cache_clear()
     useragents._classify_cached.cache_clear()
     for user_agent, _, _ in IN_APP:
         classify(user_agent)
-    loader = useragents._bot_regexes.cache_info()
+    loader = useragents._crawler_list.cache_info()
     assert (loader.hits, loader.misses, loader.currsize) == (0, 0, 0)
 
     classify(CHROME_WINDOWS)  # an ordinary browser needs the list: loaded once, then reused
     classify(SAFARI_MACOS)
-    loader = useragents._bot_regexes.cache_info()
+    loader = useragents._crawler_list.cache_info()
     assert (loader.misses, loader.currsize) == (1, 1)
 
 
@@ -337,10 +337,18 @@ def test_importing_the_module_loads_no_crawler_list():
         "import sys\n"
         "from chalicelib.tap import user_agents as useragents\n"
         "assert 'crawleruseragents' not in sys.modules\n"
-        "assert useragents._bot_regexes.cache_info().currsize == 0\n"
+        "assert useragents._crawler_list.cache_info().currsize == 0\n"
         "assert useragents.classify('Googlebot/2.1').is_bot\n"
-        "assert useragents._bot_regexes.cache_info().currsize == 1\n"
+        "assert useragents._crawler_list.cache_info().currsize == 1\n"
         "assert 'crawleruseragents' not in sys.modules  # read as data; its __init__ would parse it again\n"
     )
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", script], cwd=root, check=True, timeout=60)
+
+
+@pytest.mark.parametrize("user_agent", ["ds9", "Mozilla/5.0 (compatible) ds9", "Y!J-ASR/0.1", "x CCBot", "CCBot/2.0"])
+def test_a_plain_text_crawler_pattern_is_found_wherever_it_stands_even_filling_the_whole_user_agent(user_agent):
+    # "ds9", "Y!J" and "CCBot" are plain-text patterns of the list, looked up rather than compiled
+    assert useragents.looks_like_bot(user_agent)
+    one_letter_off = user_agent.replace("ds9", "ds8").replace("Y!J", "Y!K").replace("CCBot", "CCBat")
+    assert not useragents.looks_like_bot(one_letter_off)
