@@ -177,7 +177,7 @@ def link_qr_code(caller, code):
 # --- the tap (public) -------------------------------------------------------------
 
 
-@app.route("/{code}", methods=["GET", "HEAD"])
+@app.route("/{code}", methods=["GET", "HEAD"], content_types=["*/*"])  # a tap has no body: any type will do
 def follow_short_link(code):
     request = api.request
     outcome = redirect.follow(
