@@ -77,10 +77,12 @@ lint: $(STAMP)
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-## The Lambda deployment package (app.py, chalicelib/, requirements.txt) in build/package.
+## The Lambda deployment package (app.py, chalicelib/, requirements.txt) in build/package,
+## with every module's compiled bytecode (infra/bytecode.py: a cold start then compiles nothing).
 package: $(STAMP)
 	rm -rf build/package
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package build/package
+	$(PY) -m infra.bytecode build/package/deployment.zip
 
 ## The CloudFormation templates of stage $(STAGE) in infra/cdk.out, without an AWS account.
 synth: $(STAMP)

@@ -25,6 +25,7 @@ from chalice.cdk import Chalice
 from constructs import Construct
 
 from infra import access, alarms
+from infra.bytecode import add_bytecode
 from infra.settings import StageSettings
 from infra.tables import logical_id, table_properties
 
@@ -56,6 +57,19 @@ def checkov_skip(resource: cdk.CfnResource, **reasons: str) -> None:
     skips = metadata.setdefault("checkov", {}).setdefault("skip", [])
     skips.extend({"id": check, "comment": reason} for check, reason in reasons.items())
     resource.cfn_options.metadata = metadata
+
+
+
+class ChaliceWithBytecode(Chalice):
+    """Chalice's construct, its deployment package given compiled bytecode (`infra/bytecode.py`)
+    before the construct makes it an asset: a cold start then compiles nothing.
+
+    `_package_app` and `_sam_package_dir` are the construct's own (chalice 1.34); a test of the
+    synthesized package fails if they change."""
+
+    def _package_app(self) -> None:
+        super()._package_app()
+        add_bytecode(Path(self._sam_package_dir) / "deployment.zip")
 
 
 class AffilinkStack(cdk.Stack):
@@ -222,7 +236,7 @@ class AffilinkStack(cdk.Stack):
             "iam_role_arn": self.roles[API_FUNCTION].role_arn,  # each function's own role is set below
             "environment_variables": self._environment(),
         }
-        return Chalice(self, "Api", source_dir=str(ROOT), stage_config=stage_config)
+        return ChaliceWithBytecode(self, "Api", source_dir=str(ROOT), stage_config=stage_config)
 
     def _sam_function(self, function_name: str) -> cdk.CfnResource:
         return self.chalice.get_resource(chalice_logical_id(function_name))
