@@ -4,12 +4,15 @@ the request, call one domain function in `chalicelib/` and shape the answer.
 Whatever this file imports is paid by every cold start, the redirect's
 included: heavy modules are imported inside the routes that need them.
 """
+from chalicelib.base.startup import imports_begin, imports_done
+
+imports_begin()  # before the other imports; imports_done() is this file's last line
+
 from chalice import Chalice
 
 from chalicelib.accounts import brands, creators, me, programs
 from chalicelib.accounts.auth import ADMIN, BRAND, CREATOR
 from chalicelib.background import CLICK_SPOOL, MONTHLY, Background, QueueSource, StreamSource, process_batch
-from chalicelib.base.startup import imports_done
 from chalicelib.links import short_links
 from chalicelib.money import conversions
 from chalicelib.storage.money import Conversion
@@ -472,4 +475,4 @@ def dashboard_stylesheet():
     return stylesheet_response()
 
 
-imports_done()  # the last line: what is loaded by now is set aside from garbage collection
+imports_done()  # the last line: what is loaded by now is set aside from garbage collection (base/startup.py)

@@ -42,3 +42,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def compile_like_the_package() -> None:
+    """Compile app.py and chalicelib/ before a cold start is timed, as the deployment package
+    ships them (infra/bytecode.py): Lambda's cold start compiles nothing, and neither may the
+    bench's, whether this clone is fresh or Python is told not to write bytecode
+    (PYTHONDONTWRITEBYTECODE, set on some machines). The venv's packages were compiled by pip."""
+    import compileall
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    compileall.compile_file(str(root / "app.py"), quiet=2)
+    compileall.compile_dir(str(root / "chalicelib"), quiet=2)

@@ -55,6 +55,7 @@ _CHUNK = 25
 _INDEXED = 3
 """Plain-text crawler patterns are looked up by this many first characters (the shortest is 3)."""
 
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]|()")
 _PLAIN_TEXT = re.compile(r"(?:[^\\.^$*+?{}\[\]|()]|\\[^A-Za-z0-9])+")
 r"""A pattern of ordinary characters and escaped punctuation (`Bot\/`, `2ip\.ru`) is plain text:
 it matches where its text occurs (a backslash before anything but a letter or digit is that
@@ -185,7 +186,12 @@ def _crawler_list() -> _CrawlerList:
     texts: dict[str, list[str]] = {}
     regexes: list[str] = []
     for pattern in patterns:
-        text = re.sub(r"\\(.)", r"\1", pattern) if _PLAIN_TEXT.fullmatch(pattern) else ""
+        if "\\" not in pattern and _REGEX_SYNTAX.isdisjoint(pattern):
+            text = pattern  # most of them: checked at set speed
+        elif _PLAIN_TEXT.fullmatch(pattern):
+            text = re.sub(r"\\(.)", r"\1", pattern)
+        else:
+            text = ""
         if len(text) >= _INDEXED:
             texts.setdefault(text[:_INDEXED], []).append(text)
         else:

@@ -12,11 +12,14 @@ office), so its cold start is the tap's alone.
 """
 from __future__ import annotations
 
+from chalicelib.base.startup import imports_begin, imports_done
+
+imports_begin()  # before the other imports; imports_done() is this file's last line
+
 from typing import Any, Mapping, Optional
 from urllib.parse import parse_qs, unquote
 
 from chalicelib.base.observability import flush_metrics, logger
-from chalicelib.base.startup import imports_done
 from chalicelib.tap import redirect
 from chalicelib.web.pages import REDIRECT_ROUTE, logs_request, short_link_answer
 
@@ -66,4 +69,4 @@ def viewer_address(header: Optional[str]) -> Optional[str]:
     return address.strip("[]") or None
 
 
-imports_done()  # the last line: what is loaded by now is set aside from garbage collection
+imports_done()  # the last line: what is loaded by now is set aside from garbage collection (base/startup.py)

@@ -20,9 +20,10 @@ HEAVY = (
     "chalicelib.integrations.deliveries", "chalicelib.integrations.shopify", "chalicelib.integrations.stripe_checkout",
 )
 PROBE = f"""
-import json, sys
+import gc, json, sys
 import app
-print(json.dumps({{"routes": len(app.app.routes), "heavy": [m for m in {HEAVY!r} if m in sys.modules]}}))
+print(json.dumps({{"routes": len(app.app.routes), "heavy": [m for m in {HEAVY!r} if m in sys.modules],
+                  "collecting": gc.isenabled(), "set_aside": gc.get_freeze_count()}}))
 """
 
 
@@ -44,3 +45,5 @@ def test_app_imports_with_cdk_placeholder_settings_and_nothing_heavy():
     # Then it loads, with its routes, and without any heavy module
     assert probe["routes"] > 10
     assert probe["heavy"] == []
+    # And garbage collection, paused while it loaded, runs again, what it loaded set aside from it
+    assert probe["collecting"] is True and probe["set_aside"] > 10_000
