@@ -18,6 +18,7 @@ from chalicelib.money import conversions
 from chalicelib.storage.money import Conversion
 from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect, spool
+from chalicelib.web import tap_function
 from chalicelib.web.api import Api, observe_request, prepare_request
 from chalicelib.web.rate_limits import LINK_CREATION
 from chalicelib.web.responses import (
@@ -178,6 +179,15 @@ def link_qr_code(caller, code):
 
 
 # --- the tap (public) -------------------------------------------------------------
+
+
+def handler(event, context):
+    """The API function's entry point in AWS (infra/stack.py): a tap on `/{code}` is answered
+    as the tap function answers one, without Chalice's request and response objects (the route
+    below answers the same, for the local run and tests); everything else goes to Chalice."""
+    if tap_function.is_api_gateway_tap(event):
+        return tap_function.api_gateway_tap(event, context)
+    return app(event, context)
 
 
 @app.route("/{code}", methods=["GET", "HEAD"], content_types=["*/*"])  # a tap has no body: any type will do

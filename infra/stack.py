@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 API_FUNCTION = "api_handler"
 TAP_FUNCTION = "tap"
 TAP_HANDLER = "chalicelib.web.tap_function.handler"
+# The API function's handler: app.py's `handler` answers taps without Chalice, the rest with it.
+API_HANDLER = "app.handler"
 SPOOL_VISIBILITY_SECONDS = 180  # six times the drain's timeout, as AWS advises for SQS sources
 # An API Gateway access log line: who asked what and how it went, never the viewer's address.
 ACCESS_LOG_FORMAT = (
@@ -255,6 +257,7 @@ class AffilinkStack(cdk.Stack):
     def _tune_functions(self) -> None:
         from chalicelib.background import ScheduleSource
 
+        self._sam_function(API_FUNCTION).add_property_override("Handler", API_HANDLER)
         for name in self.function_names:
             function = self._sam_function(name)
             function.add_property_override("Role", self.roles[name].role_arn)

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import gc
 
+_loading = 0  # entry modules importing right now (app.py imports the tap function's)
+
 
 def imports_begin() -> None:
     """The first thing an entry module runs, before its other imports."""
-    gc.disable()
+    global _loading
+    if _loading == 0:
+        gc.disable()
+    _loading += 1
 
 
 def imports_done() -> None:
-    """The last thing an entry module runs."""
-    gc.freeze()
-    gc.enable()
+    """The last thing an entry module runs: once the outermost one is done, what was loaded is set
+    aside from garbage collection, which runs again."""
+    global _loading
+    _loading -= 1
+    if _loading == 0:
+        gc.freeze()
+        gc.enable()

@@ -1,4 +1,5 @@
-"""The tap function (CloudFront -> function URL) answers as the API's `/{code}` does."""
+"""The tap function (CloudFront -> function URL), and the API function's handler for taps on its own
+`/{code}` (API Gateway), answer as the API's Chalice route does."""
 from __future__ import annotations
 
 import json
@@ -120,6 +121,85 @@ def test_other_methods_are_refused_and_record_nothing(client, link):
     assert answer["statusCode"] == 405
     assert answer["headers"]["Allow"] == "GET, HEAD"
     assert stored.changes() == {}
+
+
+# --- the API's own /{code} in AWS: app.handler answers taps without Chalice ------------------------
+
+
+def api_gateway_event(code: str, query: Optional[dict] = None, method: str = "GET",
+                      headers: Optional[dict] = None) -> dict:
+    """What API Gateway (REST, proxy integration) gives the API function for `/{code}`."""
+    sent = {"Host": "k3x9.execute-api.eu-west-3.amazonaws.com", **(headers or {})}
+    return {
+        "resource": "/{code}", "path": f"/{code}", "httpMethod": method, "headers": sent,
+        "multiValueHeaders": {name: [value] for name, value in sent.items()},
+        "queryStringParameters": {name: values[-1] for name, values in query.items()} if query else None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": {"code": code}, "stageVariables": None, "body": None, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": "/{code}", "httpMethod": method, "path": f"/api/{code}",
+                           "stage": "api", "requestId": "api-gateway-request",
+                           "identity": {"sourceIp": "127.0.0.1"}},
+    }
+
+
+def through_the_api_handler(event: dict) -> dict:
+    import app
+
+    return app.handler(event, SimpleNamespace(aws_request_id="test-request"))
+
+
+def test_the_api_handler_answers_a_tap_without_chalice_exactly_as_the_chalice_route(client, link, monkeypatch):
+    import app
+
+    def chalice_must_not_be_called(event, context):
+        raise AssertionError("the tap went through Chalice")
+
+    viewer = {"User-Agent": IPHONE_TIKTOK, "Referer": "https://www.tiktok.com/@mia", "CloudFront-Viewer-Country": "FR"}
+    through_route = client.http.get(f"/{link['code']}?utm_source=tiktok&utm_source=video&qr=1", headers=viewer)
+    monkeypatch.setattr(app, "app", chalice_must_not_be_called)  # what app.handler hands other requests to
+    answer = through_the_api_handler(api_gateway_event(
+        link["code"], {"utm_source": ["tiktok", "video"], "qr": ["1"]}, headers=viewer))
+
+    assert through_route.status_code == answer["statusCode"] == 302
+    route_click = click_id_of(through_route)
+    handler_click = answer["headers"]["Location"].split("afl_click=")[1].split("#")[0]
+    assert without_click_id(answer["headers"]["Location"], handler_click) == without_click_id(
+        through_route.headers["Location"], route_click)
+    assert answer["headers"]["Cache-Control"] == through_route.headers["Cache-Control"] == "no-store"
+    clicks = {click.click_id: click for click in stored_items(Click)}
+    assert set(clicks) == {route_click, handler_click}
+    assert (clicks[handler_click].country, clicks[handler_click].via) == ("FR", "qr")
+    assert comparable(clicks[handler_click]) == comparable(clicks[route_click])
+
+
+@pytest.mark.parametrize("code", ["no-such-link-x2", "a" * 41, "bad code!"])
+def test_the_api_handler_gives_an_unknown_code_the_route_s_404_page(client, code):
+    from urllib.parse import quote
+
+    through_route = client.http.get(f"/{quote(code)}")
+    answer = through_the_api_handler(api_gateway_event(code))
+    assert through_route.status_code == answer["statusCode"] == 404
+    assert through_route.body.decode() == answer["body"]
+    assert answer["headers"]["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_a_head_through_the_api_handler_redirects_and_records_nothing(client, link):
+    stored = Stored()
+    answer = through_the_api_handler(api_gateway_event(link["code"], method="HEAD"))
+    assert answer["statusCode"] == 302 and "afl_click" not in answer["headers"]["Location"]
+    assert answer["body"] == ""
+    assert stored.changes() == {}
+
+
+def test_the_api_handler_gives_chalice_every_other_request(client, link):
+    # A POST on /{code} and another route: Chalice's own answers (405, then the health check)
+    refused = through_the_api_handler(api_gateway_event(link["code"], method="POST"))
+    assert refused["statusCode"] == 405
+    health = api_gateway_event("health")
+    health.update(resource="/health", path="/health", pathParameters=None)
+    health["requestContext"].update(resourcePath="/health")
+    answer = through_the_api_handler(health)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"]) == {"status": "ok"}
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from chalicelib.background import QueueSource, ScheduleSource, StreamSource
 from chalicelib.storage.schema import ALL_TABLES
 from infra import access
-from infra.stack import ACCESS_LOG_FORMAT, TAP_HANDLER, chalice_logical_id
+from infra.stack import ACCESS_LOG_FORMAT, API_HANDLER, TAP_HANDLER, chalice_logical_id
 
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed policy
 DATA_ACTIONS = {"dynamodb:" + name for name in (
@@ -242,6 +242,14 @@ def test_the_api_is_edge_optimized_throttled_and_logs_no_address(dev, prod):
 
 
 # --- the tap on its own path ---------------------------------------------------------------------------
+
+
+def test_the_api_function_s_handler_sends_taps_past_chalice_and_everything_else_to_it(dev):
+    import app
+
+    handler = dev["Resources"]["APIHandler"]["Properties"]["Handler"]
+    assert handler == API_HANDLER == "app.handler"
+    assert getattr(app, handler.split(".")[1]) is app.handler
 
 
 def test_the_tap_function_sits_behind_cloudfront_and_only_cloudfront_may_call_it(dev):
