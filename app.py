@@ -6,7 +6,7 @@ included: heavy modules are imported inside the routes that need them.
 """
 from chalicelib.base.startup import imports_begin, imports_done
 
-imports_begin()  # before the other imports; imports_done() is this file's last line
+imports_begin(__name__)  # before the other imports; imports_done() is this file's last line
 
 from chalice import Chalice
 
@@ -485,4 +485,4 @@ def dashboard_stylesheet():
     return stylesheet_response()
 
 
-imports_done()  # the last line: what is loaded by now is set aside from garbage collection (base/startup.py)
+imports_done(__name__)  # the last line: what is loaded by now is set aside from garbage collection (base/startup.py)

@@ -13,7 +13,6 @@ the CDK stack adds it to the package its Chalice construct builds (`infra/stack.
 """
 from __future__ import annotations
 
-import compileall
 import py_compile
 import shutil
 import sys
@@ -22,6 +21,7 @@ import zipfile
 from pathlib import Path
 
 RUNTIME = (3, 11)  # the functions' runtime, lambda_.Runtime.PYTHON_3_11 in infra/stack.py
+CACHE_TAG = f"cpython-{RUNTIME[0]}{RUNTIME[1]}"
 LAMBDA_TASK_ROOT = "/var/task"  # where Lambda unzips the package: named in tracebacks
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # as Chalice writes its entries: the same package, the same zip
 
@@ -45,14 +45,24 @@ def add_bytecode(package: Path) -> int:
         root = Path(scratch) / "package"
         with zipfile.ZipFile(package) as archive:
             entries = archive.infolist()
-            for entry in entries:
-                if entry.filename.endswith(".py"):
-                    archive.extract(entry, root)
-        # A file that does not compile (a template, another Python's module) is left as it was:
-        # Python would fail on it at import in Lambda too, and nothing imports it.
-        compileall.compile_dir(root, quiet=2, ddir=LAMBDA_TASK_ROOT, workers=0,
-                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
-        compiled = sorted(path.relative_to(root).as_posix() for path in root.rglob("*.pyc"))
+            sources = [entry for entry in entries if entry.filename.endswith(".py")]
+            for entry in sources:
+                archive.extract(entry, root)
+        compiled = []
+        for entry in sources:
+            folder, _, file = entry.filename.rpartition("/")
+            name = f"{folder + '/' if folder else ''}__pycache__/{file[:-3]}.{CACHE_TAG}.pyc"
+            try:
+                # Written where named (whatever PYTHONPYCACHEPREFIX says), never optimized (Lambda
+                # runs without -O, which would look for .opt-1.pyc).
+                py_compile.compile(str(root / entry.filename), cfile=str(root / name), doraise=True,
+                                   dfile=f"{LAMBDA_TASK_ROOT}/{entry.filename}", optimize=0,
+                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            except py_compile.PyCompileError:
+                continue  # not this Python's (a template, another interpreter's shim): nothing imports it
+            compiled.append(name)
+        if len(compiled) < len(sources) / 2:
+            raise BytecodeError(f"only {len(compiled)} of the package's {len(sources)} modules compiled")
         rebuilt = Path(scratch) / "deployment.zip"
         with zipfile.ZipFile(package) as original, zipfile.ZipFile(rebuilt, "w") as archive:
             replaced = set(compiled)

@@ -5,20 +5,16 @@ The metrics namespace comes from `POWERTOOLS_METRICS_NAMESPACE` (settings),
 read on first use, not at import.
 
 Powertools (its Logger and Metrics, ~20 ms to import) is loaded by the first line or metric
-a process writes, not at import: a tap that redirects writes neither, so a cold tap does not
-pay for it (issue 13). Until then `logger` keeps the keys it is given and hands them over.
+a process writes or the first request key it is given through Chalice, not at import: a tap
+that redirects writes neither, so a cold tap does not pay for it (issue 13).
 """
 from __future__ import annotations
 
 import sys
 import threading
-from contextvars import ContextVar
 from typing import IO, Any, Optional, cast
 
 SERVICE = "affilink"
-
-# Keys of the request this thread (or context) serves: a new thread starts with none.
-_request_keys: ContextVar[Optional[dict[str, Any]]] = ContextVar("affilink_log_keys", default=None)
 
 
 class _CurrentStdout:
@@ -33,11 +29,13 @@ class _CurrentStdout:
 
 
 class Log:
-    """The service's logger: Powertools' `Logger`, made on the first line written.
+    """The service's logger: Powertools' `Logger`, made when first needed.
 
     `append_keys` / `remove_keys` hold keys for the process (a Lambda handles one request at a
-    time); `thread_safe_append_keys` / `thread_safe_clear_keys` for the request the calling
-    thread serves (the local server is threaded). Every line carries both."""
+    time; the tap's handlers use them) and are written with each line, without making the
+    logger. `thread_safe_append_keys` / `thread_safe_clear_keys` (the API's requests, through
+    Chalice, on the threaded local server too) are Powertools' own and make it: Chalice's own
+    error lines, on the same logger name, then carry the request's keys as ours do."""
 
     def __init__(self) -> None:
         self._powertools: Any = None
@@ -61,29 +59,27 @@ class Log:
             self._keys.pop(name, None)
 
     def thread_safe_append_keys(self, **keys: Any) -> None:
-        _request_keys.set({**(_request_keys.get() or {}), **keys})
+        self._logger().thread_safe_append_keys(**keys)
 
     def thread_safe_clear_keys(self) -> None:
-        _request_keys.set(None)
+        if self._powertools is not None:
+            self._powertools.thread_safe_clear_keys()
 
     # stacklevel=3: the line's location is our caller's, not this class's.
     def debug(self, message: str, **keys: Any) -> None:
-        self._logger().debug(message, stacklevel=3, **self._with(keys))
+        self._logger().debug(message, stacklevel=3, **self._keys, **keys)
 
     def info(self, message: str, **keys: Any) -> None:
-        self._logger().info(message, stacklevel=3, **self._with(keys))
+        self._logger().info(message, stacklevel=3, **self._keys, **keys)
 
     def warning(self, message: str, **keys: Any) -> None:
-        self._logger().warning(message, stacklevel=3, **self._with(keys))
+        self._logger().warning(message, stacklevel=3, **self._keys, **keys)
 
     def error(self, message: str, **keys: Any) -> None:
-        self._logger().error(message, stacklevel=3, **self._with(keys))
+        self._logger().error(message, stacklevel=3, **self._keys, **keys)
 
     def exception(self, message: str, **keys: Any) -> None:
-        self._logger().exception(message, stacklevel=3, **self._with(keys))
-
-    def _with(self, keys: dict[str, Any]) -> dict[str, Any]:
-        return {**self._keys, **(_request_keys.get() or {}), **keys}
+        self._logger().exception(message, stacklevel=3, **self._keys, **keys)
 
 
 logger = Log()

@@ -11,23 +11,34 @@ stay (measured with `gc.collect()` after `import app`).
 from __future__ import annotations
 
 import gc
+import sys
+from typing import Optional
 
-_loading = 0  # entry modules importing right now (app.py imports the tap function's)
-
-
-def imports_begin() -> None:
-    """The first thing an entry module runs, before its other imports."""
-    global _loading
-    if _loading == 0:
-        gc.disable()
-    _loading += 1
+# The entry module whose imports paused collection, and whether collection ran before it.
+_pausing: Optional[str] = None
+_was_collecting = True
 
 
-def imports_done() -> None:
-    """The last thing an entry module runs: once the outermost one is done, what was loaded is set
-    aside from garbage collection, which runs again."""
-    global _loading
-    _loading -= 1
-    if _loading == 0:
-        gc.freeze()
+def imports_begin(module: str) -> None:
+    """The first thing an entry module runs (`imports_begin(__name__)`), before its other imports.
+    Inside another entry module's imports (app.py imports the tap function's) it does nothing. An
+    entry module whose import failed is no longer in `sys.modules`: the next one takes over."""
+    global _pausing, _was_collecting
+    if _pausing is not None and _pausing in sys.modules:
+        return
+    if _pausing is None:
+        _was_collecting = gc.isenabled()
+    _pausing = module
+    gc.disable()
+
+
+def imports_done(module: str) -> None:
+    """The last thing an entry module runs (`imports_done(__name__)`): collection runs again as it
+    did before, what was loaded set aside from it."""
+    global _pausing
+    if module != _pausing:
+        return
+    _pausing = None
+    gc.freeze()
+    if _was_collecting:
         gc.enable()

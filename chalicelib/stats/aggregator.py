@@ -117,8 +117,10 @@ def aggregate(records: list[dict[str, Any]], stream: str, shard: str) -> list[st
 def _count_clicks(added: dict[str, int]) -> None:
     """The `Clicks` (bots included) and `BotClicks` metrics, counted here rather than by the tap,
     whose metric flush cost a tenth of a millisecond on every redirect. From what the links' day
-    counters took in: each click once, whatever Lambda delivers again, bots as the stats judge
-    them (their user agent, or more than 20 clicks of one visitor in a minute)."""
+    counters took in: a click redelivered is not counted again, bots as the stats judge them
+    (their user agent, or more than 20 clicks of one visitor in a minute). At most once: a write
+    whose answer was lost (its retry finds the mark moved) or an invocation that dies before its
+    metrics are flushed leaves a few clicks out of the metric, never out of the stats."""
     if added["clicks"] or added["bot_clicks"]:
         count("Clicks", added["clicks"] + added["bot_clicks"])
     if added["bot_clicks"]:

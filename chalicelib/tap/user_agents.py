@@ -189,7 +189,7 @@ def _crawler_list() -> _CrawlerList:
         if "\\" not in pattern and _REGEX_SYNTAX.isdisjoint(pattern):
             text = pattern  # most of them: checked at set speed
         elif _PLAIN_TEXT.fullmatch(pattern):
-            text = re.sub(r"\\(.)", r"\1", pattern)
+            text = re.sub(r"\\(.)", r"\1", pattern, flags=re.DOTALL)
         else:
             text = ""
         if len(text) >= _INDEXED:

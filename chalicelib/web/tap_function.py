@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from chalicelib.base.startup import imports_begin, imports_done
 
-imports_begin()  # before the other imports; imports_done() is this file's last line
+imports_begin(__name__)  # before the other imports; imports_done() is this file's last line
 
 from typing import Any, Callable, Mapping, Optional
 from urllib.parse import parse_qs, unquote
@@ -53,10 +53,16 @@ def api_gateway_tap(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
 
 def _serve(request_id: Optional[str], method: str, answer: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """What both doors do around the answer: the access-log line (none for a redirect) and the
-    metrics flushed, as the API's middlewares do for its other routes."""
+    metrics flushed, as the API's middlewares do for its other routes. A failure nobody caught
+    is logged and the visitor gets the "try again" page (the Chalice route answers its 500), not
+    a raised error: Lambda would count it as the function's and API Gateway answer 502."""
     logger.append_keys(request_id=request_id)
     try:
-        answered = answer()
+        try:
+            answered = answer()
+        except Exception:
+            logger.exception("unhandled error", route=REDIRECT_ROUTE)
+            answered = _shaped(redirect.Outcome(503, reason="unavailable"), method)
         if logs_request(REDIRECT_ROUTE, answered["statusCode"]):
             logger.info("request", method=method, route=REDIRECT_ROUTE, status=answered["statusCode"])
         return answered
@@ -114,4 +120,4 @@ def viewer_address(header: Optional[str]) -> Optional[str]:
     return address.strip("[]") or None
 
 
-imports_done()  # the last line: what is loaded by now is set aside from garbage collection (base/startup.py)
+imports_done(__name__)  # the last line: what is loaded by now is set aside from garbage collection (base/startup.py)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 
 from tests.helpers import call
@@ -66,3 +67,8 @@ def test_a_request_writes_one_json_log_line_naming_its_route_status_and_request(
     assert (logged["message"], logged["route"], logged["status"], logged["service"]) == ("request", "/health", 200,
                                                                                          "affilink")
     assert logged["request_id"] and logged["location"].startswith("observe_request:")
+    # (Outside pytest's capture Chalice's handler wrote to the real stdout: it must not exist.)
+    from chalice import Chalice
+
+    service_log = logging.getLogger("affilink")
+    assert [h for h in service_log.handlers if getattr(h.formatter, "_fmt", None) == Chalice.FORMAT_STRING] == []

@@ -191,6 +191,25 @@ def test_a_head_through_the_api_handler_redirects_and_records_nothing(client, li
     assert stored.changes() == {}
 
 
+@pytest.mark.parametrize("door", ["api_gateway", "function_url"])
+def test_a_failure_nobody_caught_gets_the_try_again_page_and_is_logged_not_raised(client, link, monkeypatch, caplog,
+                                                                                  door):
+    from chalicelib.tap import redirect
+
+    def broken(**_):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(redirect, "follow", broken)
+    if door == "api_gateway":
+        answer = through_the_api_handler(api_gateway_event(link["code"]))
+    else:
+        answer = tap(function_url_event(f"/{link['code']}"))
+    # Then the visitor gets the 503 page (Lambda would count a raised error, API Gateway answer 502)
+    assert answer["statusCode"] == 503 and "Try again" in answer["body"]
+    assert answer["headers"]["Cache-Control"] == "no-store"
+    assert [r for r in caplog.records if r.levelname == "ERROR" and r.getMessage() == "unhandled error"]
+
+
 def test_the_api_handler_gives_chalice_every_other_request(client, link):
     # A POST on /{code} and another route: Chalice's own answers (405, then the health check)
     refused = through_the_api_handler(api_gateway_event(link["code"], method="POST"))

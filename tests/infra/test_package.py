@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from infra.bytecode import RUNTIME, add_bytecode
+from infra.bytecode import CACHE_TAG, add_bytecode
 
-CACHE_TAG = f"cpython-{RUNTIME[0]}{RUNTIME[1]}"
 # In a fresh interpreter with the package alone on its path (and writing no bytecode itself):
 # which of the package's modules it imported had no compiled bytecode to load.
 PROBE = """
@@ -94,3 +93,15 @@ def test_bytecode_replaces_what_the_package_held_and_the_same_package_gives_the_
         assert archive.read(f"__pycache__/app.{CACHE_TAG}.pyc")[4:8] == b"\x01\x00\x00\x00"
         assert archive.read("chalicelib/templates/page.html") == b"<p>kept</p>"
         assert archive.testzip() is None
+
+
+def test_bytecode_lands_in_the_package_whatever_the_environment_says_about_bytecode(tmp_path, monkeypatch):
+    # (PYTHONPYCACHEPREFIX, as sys.pycache_prefix): compileall followed it and the package got nothing
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "elsewhere"))
+    package = tmp_path / "deployment.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("app.py", "VALUE = 1\n")
+    assert add_bytecode(package) == 1
+    with zipfile.ZipFile(package) as archive:
+        assert archive.namelist() == ["app.py", f"__pycache__/app.{CACHE_TAG}.pyc"]
+    assert not (tmp_path / "elsewhere").exists()

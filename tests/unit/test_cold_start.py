@@ -47,3 +47,23 @@ def test_app_imports_with_cdk_placeholder_settings_and_nothing_heavy():
     assert probe["heavy"] == []
     # And garbage collection, paused while it loaded, runs again, what it loaded set aside from it
     assert probe["collecting"] is True and probe["set_aside"] > 10_000
+
+
+def test_an_entry_module_whose_import_failed_does_not_leave_garbage_collection_off():
+    # Given an entry module that paused collection and then failed to import (it is no longer in
+    # sys.modules), when app.py is imported afterwards, then collection runs again.
+    script = (
+        "import gc, sys\n"
+        "from chalicelib.base import startup\n"
+        "startup.imports_begin('an_entry_module_that_failed')\n"
+        "assert not gc.isenabled()\n"
+        "import app\n"
+        "assert gc.isenabled(), 'garbage collection left off'\n"
+        "gc.disable()\n"  # a host that keeps it off on purpose keeps it off
+        "startup.imports_begin('another'); startup.imports_done('another')\n"
+        "assert not gc.isenabled()\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "AFFILINK_ADMIN_KEY": "x", "AFFILINK_SECRET": "x"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr

@@ -349,6 +349,16 @@ def test_importing_the_module_loads_no_crawler_list():
 @pytest.mark.parametrize("user_agent", ["ds9", "Mozilla/5.0 (compatible) ds9", "Y!J-ASR/0.1", "x CCBot", "CCBot/2.0"])
 def test_a_plain_text_crawler_pattern_is_found_wherever_it_stands_even_filling_the_whole_user_agent(user_agent):
     # "ds9", "Y!J" and "CCBot" are plain-text patterns of the list, looked up rather than compiled
+    crawlers = useragents._crawler_list()
+    assert {"ds9", "Y!J", "CCBot"} <= {text for texts in crawlers.texts.values() for text in texts}
+    assert not any(text in regex.pattern for regex in crawlers.regexes for text in ("ds9", "CCBot"))
     assert useragents.looks_like_bot(user_agent)
     one_letter_off = user_agent.replace("ds9", "ds8").replace("Y!J", "Y!K").replace("CCBot", "CCBat")
     assert not useragents.looks_like_bot(one_letter_off)
+
+
+def test_a_pattern_of_escaped_punctuation_is_looked_up_as_its_text():
+    crawlers = useragents._crawler_list()
+    texts = {text for found in crawlers.texts.values() for text in found}
+    assert "BLEXBot/" in texts and "BLEXBot\\/" not in texts  # the list writes it `BLEXBot\/`
+    assert useragents.looks_like_bot("Mozilla/5.0 (compatible; BLEXBot/1.0; +http://webmeup-crawler.com/)")
