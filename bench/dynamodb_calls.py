@@ -28,7 +28,8 @@ class DynamoDBCalls:
             self.items_read += sum(len(items) for items in parsed.get("Responses", {}).values())
 
 
-def _clients() -> list[Any]:
+def app_clients() -> list[Any]:
+    """Every DynamoDB client the app uses."""
     from chalicelib.storage import dynamodb, schema, tap
 
     clients = {id(c): c for c in (model._get_connection().connection.client for model in schema.ALL_TABLES)}
@@ -42,7 +43,7 @@ def _clients() -> list[Any]:
 def counting_dynamodb_calls() -> Iterator[DynamoDBCalls]:
     """Count every DynamoDB call made inside the block."""
     calls = DynamoDBCalls()
-    clients = _clients()
+    clients = app_clients()
     for client in clients:
         client.meta.events.register("after-call.dynamodb", calls.after_call)
     try:

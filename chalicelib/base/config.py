@@ -7,10 +7,10 @@ cases. Call `settings()` where a value is needed; `reset()` forgets the cache.
 from __future__ import annotations
 
 import os
-import sys
+import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
+from typing import Any, Optional
 
 DEFAULT_CLICK_RETENTION_DAYS = 120
 CLICK_SPOOL_URL_VARIABLE = "AFFILINK_CLICK_SPOOL_URL"
@@ -83,9 +83,37 @@ def settings() -> Settings:
 def reset() -> None:
     """Forget cached settings and secrets (tests, local runner)."""
     settings.cache_clear()
-    parameters = sys.modules.get("aws_lambda_powertools.utilities.parameters")
-    if parameters is not None:
-        parameters.clear_caches()
+    _stored.clear()
+    _secrets_client.cache_clear()
+
+
+SECRET_CACHE_SECONDS = 300.0  # a rotated key or secret is picked up within five minutes
+_stored: dict[tuple[str, str], tuple[float, str]] = {}
+
+
+@lru_cache(maxsize=2)
+def _secrets_client(service: str) -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().create_client(service, region_name=region())
+
+
+def _stored_secret(service: str, name: str) -> str:
+    """A Secrets Manager secret or an SSM SecureString parameter, kept `SECRET_CACHE_SECONDS`.
+
+    Read with botocore, which the tap has loaded already: Powertools' parameters utility, which
+    did this before, imports boto3, ~20 ms of the first tap of every instance in AWS (the tap
+    hashes visitors with the app secret)."""
+    cached = _stored.get((service, name))
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    client = _secrets_client(service)
+    if service == "secretsmanager":
+        value = client.get_secret_value(SecretId=name)["SecretString"]
+    else:
+        value = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    _stored[(service, name)] = (time.monotonic() + SECRET_CACHE_SECONDS, value)
+    return value
 
 
 def _secret_value(
@@ -93,15 +121,10 @@ def _secret_value(
 ) -> str:
     if env_value:
         return env_value
-    if parameter or secret_id:
-        # Imported here: the parameters utility is only paid where a secret lives in SSM or
-        # Secrets Manager. Powertools caches the value for five minutes, so a rotation is
-        # picked up.
-        from aws_lambda_powertools.utilities import parameters
-
-        if secret_id:
-            return parameters.get_secret(secret_id, max_age=300)
-        return parameters.get_parameter(str(parameter), decrypt=True, max_age=300)
+    if secret_id:
+        return _stored_secret("secretsmanager", secret_id)
+    if parameter:
+        return _stored_secret("ssm", parameter)
     raise RuntimeError(f"{label} is not configured")
 
 

@@ -106,25 +106,27 @@ def aggregate(records: list[dict[str, Any]], stream: str, shard: str) -> list[st
     else:
         cutoff = min(failed) if failed else None
         contributions = [c for seq, value in parsed if cutoff is None or seq < cutoff for c in value]
-    written, added = _write_counters(contributions, f"applied#{stream}#{shard}")
-    failed.extend(written)
+    not_written, taken_in = _write_counters(contributions, f"applied#{stream}#{shard}")
+    failed.extend(not_written)
     count("StatsRecords", len(records))
     if stream == "clicks":
-        _count_clicks(added)
+        _count_clicks(taken_in)
     return [str(seq) for seq in sorted(set(failed))]
 
 
-def _count_clicks(added: dict[str, int]) -> None:
+def _count_clicks(taken_in: dict[tuple[str, str], dict[str, int]]) -> None:
     """The `Clicks` (bots included) and `BotClicks` metrics, counted here rather than by the tap,
     whose metric flush cost a tenth of a millisecond on every redirect. From what the links' day
     counters took in: a click redelivered is not counted again, bots as the stats judge them
     (their user agent, or more than 20 clicks of one visitor in a minute). At most once: a write
     whose answer was lost (its retry finds the mark moved) or an invocation that dies before its
     metrics are flushed leaves a few clicks out of the metric, never out of the stats."""
-    if added["clicks"] or added["bot_clicks"]:
-        count("Clicks", added["clicks"] + added["bot_clicks"])
-    if added["bot_clicks"]:
-        count("BotClicks", added["bot_clicks"])
+    links = [totals for (scope, _bucket), totals in taken_in.items() if scope.startswith("link#")]
+    humans, bots = (sum(totals.get(name, 0) for totals in links) for name in ("clicks", "bot_clicks"))
+    if humans or bots:
+        count("Clicks", humans + bots)
+    if bots:
+        count("BotClicks", bots)
 
 
 # --- reading records ----------------------------------------------------------------------
@@ -401,25 +403,22 @@ def _read_items(table: str, item_keys: list[dict[str, Any]]) -> dict[tuple, dict
 
 def _write_counters(
     contributions: Iterable[tuple[int, str, str, _Counts]], mark_name: str
-) -> tuple[list[int], dict[str, int]]:
+) -> tuple[list[int], dict[tuple[str, str], dict[str, int]]]:
     """One conditional write per counter item. Returns the sequence numbers to report as failed,
-    and the clicks and bot clicks the links' own items took in (each click is in one of them)."""
+    and what each item written took in."""
     by_item: dict[tuple[str, str], list[tuple[int, _Counts]]] = defaultdict(list)
     for seq, scope, bucket, counts in contributions:
         by_item[(scope, bucket)].append((seq, counts))
-    added: dict[str, int] = defaultdict(int)
+    taken_in: dict[tuple[str, str], dict[str, int]] = {}
     if not by_item:
-        return [], added
+        return [], taken_in
     table = StatsCounter.Meta.table_name
     items = _read_items(table, [{"scope": {"S": s}, "bucket": {"S": b}} for s, b in by_item])
     failed: list[int] = []
     for key, parts in by_item.items():
         for attempt in range(1, _ATTEMPTS + 1):
             try:
-                totals = _write_item(table, key, parts, items.get(key, {}), mark_name)
-                if key[0].startswith("link#"):
-                    for name in ("clicks", "bot_clicks"):
-                        added[name] += totals.get(name, 0)
+                taken_in[key] = _write_item(table, key, parts, items.get(key, {}), mark_name)
                 break
             except stats_client().exceptions.ConditionalCheckFailedException:
                 if attempt == _ATTEMPTS:
@@ -430,7 +429,7 @@ def _write_counters(
                 logger.exception("stats: counter not written", scope=key[0], bucket=key[1])
                 failed.append(min(seq for seq, _ in parts))
                 break
-    return failed, added
+    return failed, taken_in
 
 
 def _write_item(table: str, key: tuple[str, str], parts: list[tuple[int, _Counts]], item: dict[str, Any],

@@ -79,23 +79,35 @@ def link_stats(creator_id: str, code: str, from_text: Optional[str], to_text: Op
     One Query when the link's counters in the range all name this creator. Otherwise (no
     counters yet, older ones that name nobody, or any other name) the link itself decides."""
     first, last = day_range(from_text, to_text)
-    items = _query(f"link#{code}", keys.stats_day(first.isoformat()), keys.stats_day(last.isoformat()))
+    items = _link_days(code, first, last)
     owners = {item.get("creator_id", {}).get("S") for item in items}
     if not items or owners != {creator_id}:
         own_link(creator_id, code)  # NotFound for another creator's link
     return {"code": code, "from": first.isoformat(), "to": last.isoformat(), **_totals_and_days(items, first, last)}
 
 
+def read_link_stats(code: str, from_text: Optional[str], to_text: Optional[str]) -> dict:
+    """`link_stats` for a caller who has read the link already, and so knows it is theirs."""
+    first, last = day_range(from_text, to_text)
+    items = _link_days(code, first, last)
+    return {"code": code, "from": first.isoformat(), "to": last.isoformat(), **_totals_and_days(items, first, last)}
+
+
+def _link_days(code: str, first: date, last: date) -> list[dict[str, Any]]:
+    return _query(f"link#{code}", keys.stats_day(first.isoformat()), keys.stats_day(last.isoformat()))
+
+
 def my_stats(role: str, party_id: str, from_text: Optional[str], to_text: Optional[str]) -> dict:
     """All of a creator's links, or all links to a brand: totals, days and the top 100 links."""
     first, last = _party_range(role, from_text, to_text)
+    return {**party_totals(role, party_id, from_text, to_text), "links": _links_of(role, party_id, first, last)}
+
+
+def party_totals(role: str, party_id: str, from_text: Optional[str], to_text: Optional[str]) -> dict:
+    """`my_stats` without its top links (one Query): what an overview without them needs."""
+    first, last = _party_range(role, from_text, to_text)
     day_items = _query(f"{role}#{party_id}", keys.stats_day(first.isoformat()), keys.stats_day(last.isoformat()))
-    return {
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        **_totals_and_days(day_items, first, last),
-        "links": _links_of(role, party_id, first, last),
-    }
+    return {"from": first.isoformat(), "to": last.isoformat(), **_totals_and_days(day_items, first, last)}
 
 
 def top_links(role: str, party_id: str, from_text: Optional[str], to_text: Optional[str]) -> list[dict]:

@@ -14,7 +14,7 @@ from chalice.app import CaseInsensitiveMapping, Request
 from chalicelib.accounts import auth
 from chalicelib.base import validation
 from chalicelib.base.clock import now
-from chalicelib.base.errors import DomainError, NotFound
+from chalicelib.base.errors import DomainError
 from chalicelib.base.observability import flush_metrics, logger
 from chalicelib.web import rate_limits, requests
 from chalicelib.web.errors import error_response, internal_error_response
@@ -86,9 +86,8 @@ class Api:
     ) -> Response:
         try:
             extra = before() or {}
-            if guard_ids and any(len(value) > validation.MAX_ID_LENGTH for value in kwargs.values()):
-                # No such id exists; DynamoDB would refuse a key this long with a 400 of its own.
-                raise NotFound("not found")
+            if guard_ids:
+                requests.check_path_ids(kwargs)
             return view(**extra, **kwargs)
         except DomainError as error:
             return error_response(error)

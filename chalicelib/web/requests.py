@@ -5,7 +5,8 @@ import re
 from typing import Any, Mapping, Optional, Union
 
 from chalicelib.base.config import settings
-from chalicelib.base.errors import InvalidInput
+from chalicelib.base.errors import InvalidInput, NotFound
+from chalicelib.base.validation import MAX_ID_LENGTH
 from chalicelib.web.errors import NotAcceptable, RequestTooLarge
 
 MAX_BODY_BYTES = 65_536
@@ -43,3 +44,10 @@ def api_base_url(headers: Mapping[str, str], context: Mapping[str, Any]) -> str:
     if host.endswith(".amazonaws.com") and isinstance(stage, str) and re.fullmatch(r"[a-z0-9.-]+", host):
         return f"https://{host}/{stage}"
     return settings().public_base_url
+
+
+def check_path_ids(path_params: Mapping[str, str]) -> None:
+    """A path naming an id longer than any id names nothing: NotFound, before DynamoDB refuses a
+    key that long with an error of its own (a 500 for the caller)."""
+    if any(len(value) > MAX_ID_LENGTH for value in path_params.values()):
+        raise NotFound("not found")

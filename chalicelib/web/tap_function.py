@@ -74,29 +74,38 @@ def _serve(request_id: Optional[str], method: str, answer: Callable[[], dict[str
 def _function_url_answer(event: Mapping[str, Any], method: str, http: Mapping[str, Any]) -> dict[str, Any]:
     if method not in ("GET", "HEAD"):
         return {"statusCode": 405, "headers": {"Allow": "GET, HEAD", "Cache-Control": "no-store"}, "body": ""}
-    headers = {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
+    headers = _lowered(event)
     path = unquote(str(event.get("rawPath") or "/"))
-    code = path[1:] if path.startswith("/") else path  # "a/b" is no code: follow() answers 404
-    outcome = redirect.follow(
-        code=code,
+    return _follow(
+        method, headers,
+        code=path[1:] if path.startswith("/") else path,  # "a/b" is no code: follow() answers 404
         parameters=parse_qs(str(event.get("rawQueryString") or ""), keep_blank_values=True),
-        record=method == "GET",
         source_ip=viewer_address(headers.get("cloudfront-viewer-address")) or http.get("sourceIp"),
-        user_agent=headers.get("user-agent"),
-        referer=headers.get("referer"),
-        country_header=headers.get("cloudfront-viewer-country"),
     )
-    return _shaped(outcome, method)
 
 
 def _api_gateway_answer(event: Mapping[str, Any], method: str) -> dict[str, Any]:
-    headers = {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
     query = event.get("multiValueQueryStringParameters") or {}
-    outcome = redirect.follow(
+    return _follow(
+        method, _lowered(event),
         code=str((event.get("pathParameters") or {}).get("code") or ""),
         parameters={str(name): [str(value) for value in values or ()] for name, values in query.items()},
-        record=method == "GET",
         source_ip=((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp"),
+    )
+
+
+def _lowered(event: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
+
+
+def _follow(method: str, headers: Mapping[str, Any], *, code: str, parameters: Mapping[str, list[str]],
+            source_ip: Optional[str]) -> dict[str, Any]:
+    """What both doors do once they have read their event: the redirect, and its answer shaped."""
+    outcome = redirect.follow(
+        code=code,
+        parameters=parameters,
+        record=method == "GET",
+        source_ip=source_ip,
         user_agent=headers.get("user-agent"),
         referer=headers.get("referer"),
         country_header=headers.get("cloudfront-viewer-country"),

@@ -597,3 +597,27 @@ def test_the_conversions_page_lists_a_sale_no_creator_earns_beside_attributed_on
     assert page.status_code == 200
     body = text(page)
     assert unknown.json["order_id"] in body and shop["sale"]["order_id"] in body and ">unattributed<" in body
+
+
+def test_a_path_id_longer_than_any_id_is_a_404_page_before_dynamodb_refuses_the_key(client, shop):
+    # DynamoDB refuses a key over 2,048 bytes with a ValidationException (moto does not): made so here
+    from botocore.exceptions import ClientError
+
+    from bench.dynamodb_calls import app_clients
+
+    def refuse_long_keys(params, **_):
+        key = params.get("Key") or {}
+        if any(len(str(value)) > 2048 for value in key.values()):
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "key too large"}}, "GetItem")
+
+    browser = Browser(client)
+    browser.sign_in(shop["creator"]["api_key"])
+    clients = app_clients()
+    for dynamodb in clients:
+        dynamodb.meta.events.register("provide-client-params.dynamodb.GetItem", refuse_long_keys)
+    try:
+        answer = browser.get("/app/links/" + "a" * 3000)
+    finally:
+        for dynamodb in clients:
+            dynamodb.meta.events.unregister("provide-client-params.dynamodb.GetItem", refuse_long_keys)
+    assert answer.status_code == 404 and "Page not found" in text(answer)

@@ -34,22 +34,27 @@ def test_no_key_or_secret_is_ever_logged(client, caplog):
         assert secret not in logged  # ...without a single key or secret
 
 
+def _only_this_admin_key_is_accepted(client, monkeypatch, variable: str, reference: str, key: str) -> None:
+    monkeypatch.delenv("AFFILINK_ADMIN_KEY")
+    monkeypatch.setenv(variable, reference)
+    config.reset()
+    try:
+        # Then that key is the admin key, and the old environment one is not
+        assert call(client, "GET", "/brands", headers=bearer(key)).status_code == 200
+        assert call(client, "GET", "/brands", headers=ADMIN).status_code == 401
+    finally:
+        monkeypatch.undo()
+        config.reset()
+
+
 def test_the_admin_key_can_come_from_an_ssm_parameter(client, monkeypatch):
     # Given the admin key stored as a SecureString parameter, not in the environment
     parameter = new_id("/affilink/admin-key")
     boto3.client("ssm", region_name="us-east-1").put_parameter(
         Name=parameter, Value="admin-key-from-ssm", Type="SecureString"
     )
-    monkeypatch.delenv("AFFILINK_ADMIN_KEY")
-    monkeypatch.setenv("AFFILINK_ADMIN_KEY_PARAMETER", parameter)
-    config.reset()
-    try:
-        # Then that key is the admin key, and the old environment one is not
-        assert call(client, "GET", "/brands", headers=bearer("admin-key-from-ssm")).status_code == 200
-        assert call(client, "GET", "/brands", headers=ADMIN).status_code == 401
-    finally:
-        monkeypatch.undo()
-        config.reset()
+    _only_this_admin_key_is_accepted(client, monkeypatch, "AFFILINK_ADMIN_KEY_PARAMETER", parameter,
+                                     "admin-key-from-ssm")
 
 
 def test_the_admin_key_can_come_from_a_secrets_manager_secret(client, monkeypatch):
@@ -57,13 +62,25 @@ def test_the_admin_key_can_come_from_a_secrets_manager_secret(client, monkeypatc
     secret = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name=new_id("affilink/admin-key"), SecretString="admin-key-from-secrets-manager"
     )
-    monkeypatch.delenv("AFFILINK_ADMIN_KEY")
-    monkeypatch.setenv("AFFILINK_ADMIN_KEY_SECRET_ID", secret["ARN"])
+    _only_this_admin_key_is_accepted(client, monkeypatch, "AFFILINK_ADMIN_KEY_SECRET_ID", secret["ARN"],
+                                     "admin-key-from-secrets-manager")
+
+
+def test_a_rotated_secret_is_read_again_after_five_minutes_not_before(client, monkeypatch):
+    secrets = boto3.client("secretsmanager", region_name="us-east-1")
+    secret = secrets.create_secret(Name=new_id("affilink/app-secret"), SecretString="before-rotation")
+    monkeypatch.delenv("AFFILINK_SECRET")
+    monkeypatch.setenv("AFFILINK_SECRET_SECRET_ID", secret["ARN"])
     config.reset()
+    now = [1000.0]
+    monkeypatch.setattr(config.time, "monotonic", lambda: now[0])
     try:
-        # Then that key is the admin key, and the old environment one is not
-        assert call(client, "GET", "/brands", headers=bearer("admin-key-from-secrets-manager")).status_code == 200
-        assert call(client, "GET", "/brands", headers=ADMIN).status_code == 401
+        assert config.app_secret() == "before-rotation"
+        secrets.put_secret_value(SecretId=secret["ARN"], SecretString="after-rotation")
+        now[0] += config.SECRET_CACHE_SECONDS - 1
+        assert config.app_secret() == "before-rotation"  # one read per five minutes, not one per tap
+        now[0] += 2
+        assert config.app_secret() == "after-rotation"
     finally:
         monkeypatch.undo()
         config.reset()

@@ -250,6 +250,7 @@ def serve(views: dict[str, View], name: str, request: Request, **params: str) ->
                 raise NotFound("not found")  # the other role's pages do not exist for this caller
             if request.method == "POST":
                 sessions.check_csrf(visit.session, visit.form.get("csrf"))
+        requests.check_path_ids(params)
         return _answer(visit, view.function(visit, **params))
     except DomainError as error:
         return error_page(visit, error)

@@ -138,10 +138,11 @@ def _main_currency(amounts: dict[str, int]) -> Optional[str]:
 def home(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
-    stats = reads.my_stats(caller.role, caller.id, None, None)
     if caller.role == CREATOR:
+        stats = reads.my_stats(caller.role, caller.id, None, None)
         return Page("creator_home.html", {"stats": stats, "chart": _clicks_chart(visit, stats),
                                           "top": stats["links"][:5]})
+    stats = reads.party_totals(caller.role, caller.id, None, None)  # the brand's overview lists no links
     currency = _main_currency(stats["totals"]["sales"])
     chart = _chart(visit, stats["days"], lambda day: day["sales"].get(currency, 0) if currency else 0,
                    visit.gettext("Sales per day"), lambda value: i18n.money(value, currency or "EUR", visit.locale))
@@ -198,7 +199,7 @@ def link(visit: Visit, code: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
     view = short_links.get_link(caller.id, code)  # another creator's link: NotFound
-    stats = reads.link_stats(caller.id, code, None, None)
+    stats = reads.read_link_stats(code, None, None)  # get_link proved it is the caller's
     qr = qr_codes.qr_image(view["code"], image_format="svg")  # get_link proved it is the caller's
     breakdowns = [(name, stats["totals"][key]) for name, key in reads.BREAKDOWNS.items()]
     return Page("link.html", {"link": view, "stats": stats, "chart": _clicks_chart(visit, stats),
