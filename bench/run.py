@@ -16,6 +16,7 @@ tests. Prints each figure as it comes and writes the table to bench/results.md a
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -352,12 +353,8 @@ def main() -> None:
     parser.add_argument("--figures")
     arguments = parser.parse_args()
     if arguments.section:
-        real_stdout = sys.stdout
-        sys.stdout = open(os.devnull, "w")  # the app's logs and metrics lines
-        try:
+        with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere):  # the app's log and metric lines
             globals()[HEAVY[arguments.section]]()
-        finally:
-            sys.stdout = real_stdout
         Path(arguments.figures).write_text(json.dumps([asdict(figure) for figure in REPORT.figures]))
         return
     started = time.perf_counter()

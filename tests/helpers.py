@@ -22,7 +22,7 @@ import socket
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
 from tests.conftest import TEST_ADMIN_KEY
@@ -188,6 +188,38 @@ class Shard:
 
     def event(self, records: list[dict]) -> dict:
         return {"Records": records, "shardId": self.id, "eventSourceARN": "arn:aws:dynamodb:stream/clicks"}
+
+
+STATS_DAY = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
+STREAM_TIKTOK = "Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0 BytedanceWebview/d8a21c6"
+
+
+def click_image(code: str, *, at=STATS_DAY, visitor="v1", bot=False, app="tiktok", device="mobile", country="FR",
+                referrer="tiktok.com", via="link", source="tiktok:video:7312", creator="cr_1",
+                brand="br_1") -> dict:
+    """A stored click as its stream record's image."""
+    from chalicelib.storage.tap import Click
+
+    return Click(
+        fresh(22), code=code, creator_id=creator, brand_id=brand, clicked_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        visitor_hash=visitor, user_agent=STREAM_TIKTOK, referrer=referrer, country=country, device=device,
+        app=app if not bot else "browser", via=via, is_bot=bot, source=source, expires_at=at + timedelta(days=120),
+    ).serialize()
+
+
+def conversion_image(code: str, *, refunded=0, status="pending", amount=10_000) -> dict:
+    """A stored conversion (10 % of `amount`) as its stream record's image."""
+    from chalicelib.base.money import CommissionRule
+    from chalicelib.storage.money import Conversion
+
+    return Conversion(
+        "br_1", f"o-{code}", conversion_id=f"cv_{code}", creator_id="cr_1", link_code=code, click_id="k",
+        amount=amount, refunded_amount=refunded, currency="EUR",
+        commission_amount=CommissionRule.percent(1000).commission(amount, refunded, "EUR").amount,
+        commission_currency="EUR", commission_rule=CommissionRule.percent(1000), hold_days=0,
+        attribution_window_days=30, status=status, occurred_at="2026-11-20T12:00:00Z",
+        received_at="2026-11-20T12:00:00Z", listing_key="x",
+    ).serialize()
 
 
 def _backend() -> Any:

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from app import aggregate_click_stats, aggregate_conversion_stats
-from chalicelib.base.money import CommissionRule
 from chalicelib.storage import keys
-from chalicelib.storage.money import Conversion
 from chalicelib.storage.stats import StatsCounter
 from chalicelib.storage.stats import client as stats_client
 from chalicelib.storage.tap import Click
-from tests.helpers import Shard, emitted_metrics, fresh
-
-DAY = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
-TIKTOK = "Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0 BytedanceWebview/d8a21c6"
-
-
-def click(code: str, *, at=DAY, visitor="v1", bot=False, app="tiktok", device="mobile", country="FR",
-          referrer="tiktok.com", via="link", source="tiktok:video:7312", creator="cr_1", brand="br_1") -> dict:
-    return Click(
-        fresh(22), code=code, creator_id=creator, brand_id=brand, clicked_at=at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        visitor_hash=visitor, user_agent=TIKTOK, referrer=referrer, country=country, device=device,
-        app=app if not bot else "browser", via=via, is_bot=bot, source=source, expires_at=at + timedelta(days=120),
-    ).serialize()
+from tests.helpers import STATS_DAY as DAY
+from tests.helpers import STREAM_TIKTOK as TIKTOK
+from tests.helpers import Shard, conversion_image, emitted_metrics, fresh
+from tests.helpers import click_image as click
 
 
 def counters(scope: str, bucket: str) -> dict[str, int]:
@@ -109,22 +98,11 @@ def test_expiry_of_a_click_changes_nothing(aws, code):
     assert day(code)["clicks"] == 1
 
 
-def _conversion(code: str, *, refunded=0, status="pending", amount=10_000) -> dict:
-    return Conversion(
-        "br_1", f"o-{code}", conversion_id=f"cv_{code}", creator_id="cr_1", link_code=code, click_id="k",
-        amount=amount, refunded_amount=refunded, currency="EUR",
-        commission_amount=CommissionRule.percent(1000).commission(amount, refunded, "EUR").amount,
-        commission_currency="EUR", commission_rule=CommissionRule.percent(1000), hold_days=0,
-        attribution_window_days=30, status=status, occurred_at="2026-11-20T12:00:00Z",
-        received_at="2026-11-20T12:00:00Z", listing_key="x",
-    ).serialize()
-
-
 def test_a_sale_counts_and_its_refunds_lower_sales_and_commission(aws, code):
     shard = Shard()
-    sale = _conversion(code)
-    refunded = _conversion(code, refunded=4_000)
-    full = _conversion(code, refunded=10_000, status="refunded")
+    sale = conversion_image(code)
+    refunded = conversion_image(code, refunded=4_000)
+    full = conversion_image(code, refunded=10_000, status="refunded")
     aggregate_conversion_stats(shard.event([shard.record("INSERT", sale)]), None)
     assert {k: v for k, v in day(code).items() if k[0] in "cs"} == {
         "conversions": 1, "sales#EUR": 10_000, "commission#EUR": 1_000}

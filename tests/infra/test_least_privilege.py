@@ -19,9 +19,20 @@ from chalicelib.money import close
 from chalicelib.tap import redirect
 from chalicelib.web import tap_function
 from infra import access
-from tests.api.test_stats_aggregation import _conversion
-from tests.api.test_stats_aggregation import click as click_image
-from tests.helpers import ADMIN, Shard, bearer, call, click_id_of, fresh, make_brand, make_creator, make_link, new_id
+from tests.helpers import (
+    ADMIN,
+    Shard,
+    bearer,
+    call,
+    click_id_of,
+    click_image,
+    conversion_image,
+    fresh,
+    make_brand,
+    make_creator,
+    make_link,
+    new_id,
+)
 
 TRANSACTION_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
                        "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
@@ -116,7 +127,7 @@ def test_every_function_stays_within_its_declared_access(client, clock, calls, e
         aggregate_click_stats(clicks.event([clicks.record("INSERT", new=click_image(code)),
                                             clicks.record("INSERT", new=click_image(code, visitor="v2"))]), None)
     with calls.recording("aggregate_conversion_stats"):
-        aggregate_conversion_stats(conversions.event([conversions.record("INSERT", new=_conversion(code))]), None)
+        aggregate_conversion_stats(conversions.event([conversions.record("INSERT", new=conversion_image(code))]), None)
 
     clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc))
     with calls.recording("close_month"):
