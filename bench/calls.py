@@ -11,15 +11,13 @@ TIKTOK = "Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0 BytedanceWebview/d8a21c6
 
 
 def _fold_clicks() -> None:
-    """Every stored click through the stats aggregator, as one batch of one stream shard."""
+    """The clicks' stream through the stats aggregator, as the local run reads it."""
     from chalicelib.stats import aggregator
-    from chalicelib.storage import tap
+    from chalicelib.storage.tap import Click
+    from local.workers import StreamPump
 
-    stored = tap.fast_dynamodb_client().scan(TableName=tap.Click.Meta.table_name)["Items"]
-    records = [{"eventName": "INSERT", "eventSource": "aws:dynamodb",
-                "dynamodb": {"SequenceNumber": str(10**21 + number), "NewImage": item}}
-               for number, item in enumerate(stored)]
-    aggregator.aggregate(records, "clicks", "shardId-bench")
+    StreamPump(Click.Meta.table_name, lambda event, _context: aggregator.handle_batch(event, "clicks"), None,
+               "us-east-1").step()
 
 
 def bench_calls_per_operation(report: Report) -> None:

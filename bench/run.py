@@ -248,8 +248,6 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
     import json
     from collections import Counter
 
-    import boto3
-    from botocore.config import Config
     from moto import mock_aws
 
     from bench.dynamodb_calls import counting_dynamodb_calls
@@ -260,6 +258,7 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
     from chalicelib.storage.stats import client as stats_client
     from chalicelib.storage.tap import Click
     from chalicelib.tap import redirect
+    from local.workers import StreamPump
 
     config.reset()
     partition_writes: Counter = Counter()
@@ -286,20 +285,11 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
                             user_agent="Mozilla/5.0 (iPhone) Mobile musical_ly_32.5.0",
                             referer="https://www.tiktok.com/", country_header="FR")
         tapping = time.perf_counter() - start
-        streams = boto3.client("dynamodbstreams", region_name="us-east-1",
-                               config=Config(account_id_endpoint_mode="disabled"))
-        arn = boto3.client("dynamodb", region_name="us-east-1").describe_table(
-            TableName=Click.Meta.table_name)["Table"]["LatestStreamArn"]
+        # The clicks' stream, read as the local run reads it (batches of 100, as in AWS)
+        pump = StreamPump(Click.Meta.table_name, lambda event, _context: aggregator.handle_batch(event, "clicks"),
+                          None, "us-east-1")
         start = time.perf_counter()
-        for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            while iterator:
-                response = streams.get_records(ShardIterator=iterator, Limit=100)
-                if not response["Records"]:
-                    break
-                aggregator.aggregate(response["Records"], "clicks", shard["ShardId"])
-                iterator = response.get("NextShardIterator")
+        pump.step()
         folding = time.perf_counter() - start
         with counting_dynamodb_calls() as calls:
             stats = reads.link_stats(creator_id, "viral", None, None)
