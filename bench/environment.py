@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
-import socket
+
+# Fake credentials (moto's, never AWS's) and the app's settings, for every backend of the bench.
+BENCH_ENVIRONMENT = {"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
+                     "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"}
 
 
 def in_process_moto() -> None:
     """Fake credentials and settings for a benchmark against in-process moto."""
-    os.environ.update({"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1",
-                       "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret"})
+    os.environ.update(BENCH_ENVIRONMENT)
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
     forget_clients()
 
@@ -36,12 +38,6 @@ def seed_viral_link(handle: str, destination: str) -> str:
     short_links.create_link(creator["creator_id"], {"brand_id": brand["brand_id"], "alias": "viral",
                                                     "destination": destination})
     return creator["creator_id"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def compile_like_the_package() -> None:

@@ -178,17 +178,15 @@ def bench_cold_tap(report: Report, runs: int = 9) -> None:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's access log
-    from bench.environment import forget_clients, free_port, seed_viral_link
+    from bench.environment import BENCH_ENVIRONMENT, forget_clients, seed_viral_link
     from chalicelib.storage import schema
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)  # a free port, as make run's
     server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+    host, port = server.get_host_and_port()
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_"))},
-        "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b",
-        "AWS_DEFAULT_REGION": "us-east-1", "AFFILINK_ADMIN_KEY": "bench-admin", "AFFILINK_SECRET": "bench-secret",
+        **BENCH_ENVIRONMENT, "AWS_ENDPOINT_URL_DYNAMODB": f"http://{host}:{port}",
     }
     saved = dict(os.environ)
     try:
