@@ -48,12 +48,14 @@ def http_answer(error: DomainError) -> tuple[int, str]:
     return 400, "BadRequest"
 
 
+def error_headers(error: DomainError) -> Optional[dict[str, str]]:
+    """What an answer to `error` says besides its body: when to try again, after a 429."""
+    return {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+
+
 def error_response(error: DomainError) -> Response:
     status, code = http_answer(error)
-    headers: Optional[dict[str, str]] = None
-    if isinstance(error, TooManyRequests):
-        headers = {"Retry-After": str(error.retry_after)}
-    return json_response({"Code": code, "Message": error.message}, status, headers)
+    return json_response({"Code": code, "Message": error.message}, status, error_headers(error))
 
 
 def internal_error_response() -> Response:

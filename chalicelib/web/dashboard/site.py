@@ -18,11 +18,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from chalicelib.accounts import sessions
 from chalicelib.accounts.auth import Caller
 from chalicelib.base.config import settings
-from chalicelib.base.errors import DomainError, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from chalicelib.base.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 from chalicelib.base.observability import logger
 from chalicelib.web import requests
 from chalicelib.web.dashboard import i18n
-from chalicelib.web.errors import http_answer
+from chalicelib.web.errors import error_headers, http_answer
 from chalicelib.web.responses import csv_response
 
 SESSION_COOKIE = "afl_session"
@@ -226,8 +226,7 @@ def error_page(visit: Visit, error: DomainError) -> Response:
     }
     title = titles.get(status, visit.gettext("This request was refused"))
     body = render(visit, "error.html", {"title": title, "message": visit.refusal(error.message), "status": status})
-    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
-    return _html(visit, body, status, headers)
+    return _html(visit, body, status, error_headers(error))
 
 
 def serve(views: dict[str, View], name: str, request: Request, **params: str) -> Response:
