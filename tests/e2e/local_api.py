@@ -17,13 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextlib.contextmanager
-def running_local_api() -> Iterator[dict]:
-    """`python -m local.run` on a free port with a clean environment; yields what its banner says
-    (base URL, admin key, demo keys, demo short link, the embedded DynamoDB's endpoint), and
-    `log()`, everything it has printed so far."""
+def running_local_api(**settings: str) -> Iterator[dict]:
+    """`python -m local.run` on a free port with a clean environment (plus `settings`); yields what
+    its banner says (base URL, admin key, demo keys, demo short link, the DynamoDB endpoint), the
+    `banner` itself, and `log()`, everything it has printed so far."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_", "PUBLIC_BASE_URL"))}
-    env["PORT"] = str(port)
+    env.update(settings, PORT=str(port))
     process = subprocess.Popen(
         [sys.executable, "-m", "local.run"],
         cwd=ROOT,
@@ -59,6 +59,7 @@ def running_local_api() -> Iterator[dict]:
         "short_url": field(r"demo short link:\s+(\S+)"),
         "moto": field(r"DynamoDB: (http://[^)\s]+)"),
         "background": field(r"background:\s+(.+)"),
+        "banner": text,
     }
     # Keep the rest of the output (the server's log), read so the server never blocks on a full pipe.
     lines = list(banner)

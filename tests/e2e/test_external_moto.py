@@ -3,17 +3,15 @@ tables and queues are created when missing, and a second run over the same
 data prints fresh demo keys (the old ones stop working)."""
 from __future__ import annotations
 
-import os
-import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.e2e.local_api import running_local_api
 from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,43 +36,24 @@ def moto_server():
             assert server.poll() is None and time.time() < deadline, "the moto server did not start"
             time.sleep(0.1)
     yield endpoint
-    _stop(server)
+    server.terminate()
+    server.wait(timeout=15)
 
 
-def _start(endpoint: str):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_", "PUBLIC_BASE_URL"))}
-    env.update({"PORT": str(port), "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AFFILINK_ADMIN_KEY": "e2e-admin-key"})
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local.run"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    text, deadline = "", time.time() + 90
-    while "Ctrl-C stops everything" not in text and time.time() < deadline and process.poll() is None:
-        text += process.stdout.readline()
-    assert "Affilink is running" in text, text
-    threading.Thread(target=process.stdout.read, daemon=True).start()
-    creator_key = re.search(r"demo creator:\s+\S+\s+key (\S+)", text).group(1)
-    return process, f"http://127.0.0.1:{port}", creator_key, text
-
-
-def _stop(process) -> None:
-    process.terminate()
-    process.wait(timeout=15)
+def _started(endpoint: str):
+    return running_local_api(AWS_ENDPOINT_URL_DYNAMODB=endpoint, AFFILINK_ADMIN_KEY="e2e-admin-key")
 
 
 def test_runs_twice_over_one_external_moto_server(moto_server):
     # Given a first run that creates the tables, the queue and the demo
-    first, base, first_key, banner = _start(moto_server)
-    try:
+    with _started(moto_server) as first:
+        base, first_key, banner = first["base"], first["creator_key"], first["banner"]
         assert f"DynamoDB: {moto_server}" in banner
         assert "admin key:        e2e-admin-key" in banner
         assert requests.get(f"{base}/demo", allow_redirects=False, timeout=10).status_code == 302
-    finally:
-        _stop(first)
     # When it runs again over the same data
-    second, base, second_key, _ = _start(moto_server)
-    try:
+    with _started(moto_server) as second:
+        base, second_key = second["base"], second["creator_key"]
         # Then the demo is reused, with fresh keys that work and old ones that do not
         assert second_key != first_key
         me = requests.get(f"{base}/me", headers={"Authorization": f"Bearer {second_key}"}, timeout=10)
@@ -83,5 +62,3 @@ def test_runs_twice_over_one_external_moto_server(moto_server):
         assert old.status_code == 401
         links = requests.get(f"{base}/links", headers={"Authorization": f"Bearer {second_key}"}, timeout=10)
         assert [link["code"] for link in links.json()["items"]] == ["demo"]
-    finally:
-        _stop(second)

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.api.test_access import ADMIN, BRAND, CREATOR, EXPECTED_ACCESS, PUBLIC, SIGNED
-from tests.helpers import free_port
+from tests.e2e.local_api import running_local_api
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("AFFILINK_FUZZ_EXAMPLES", "4"))
@@ -30,25 +27,10 @@ CHECKS = (not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "AFFILINK_", "PUBLIC_BASE_URL"))}
-    env["PORT"] = str(port)
-    log_path = tmp_path_factory.mktemp("fuzz") / "run.log"
-    process = subprocess.Popen([sys.executable, "-m", "local.run"], cwd=ROOT, env=env,
-                               stdout=log_path.open("w"), stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 90
-    while "Ctrl-C stops everything" not in log_path.read_text() and time.time() < deadline:
-        time.sleep(0.1)
-    banner = log_path.read_text()
-    keys = {
-        ADMIN: re.search(r"admin key:\s+(\S+)", banner).group(1),
-        BRAND: re.search(r"demo brand:\s+\S+\s+key (\S+)", banner).group(1),
-        CREATOR: re.search(r"demo creator:\s+\S+\s+key (\S+)", banner).group(1),
-    }
-    yield {"base": f"http://127.0.0.1:{port}", "keys": keys}
-    process.terminate()
-    process.wait(timeout=15)
+def fuzz_server():
+    with running_local_api() as api:
+        yield {"base": api["base"],
+               "keys": {ADMIN: api["admin_key"], BRAND: api["brand_key"], CREATOR: api["creator_key"]}}
 
 
 SCHEMA = schemathesis.openapi.from_path(ROOT / "openapi.yaml")
