@@ -92,6 +92,7 @@ def follow(driver, element) -> None:
     page = driver.find_element(By.TAG_NAME, "html")
     element.click()
     WebDriverWait(driver, 15).until(staleness_of(page))
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def shows(driver, text: str, seconds: float = 10) -> bool:
@@ -212,5 +213,5 @@ def test_a_creator_and_a_brand_go_through_a_month_in_the_browser(server, browser
     # And the creator's statement shows it paid
     sign_in(driver, server, creator["api_key"])
     driver.get(f"{server['base']}/app/statements/{month}")
-    assert "Maison Lumière" in driver.page_source
+    assert shows(driver, "Maison Lumière"), driver.page_source[:2000]
     assert driver.find_element(By.CSS_SELECTOR, ".paid").text.startswith("Paid")
