@@ -10,7 +10,10 @@ import os
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Optional
+
+from chalicelib.base import aws
+from chalicelib.base.aws import region
 
 DEFAULT_CLICK_RETENTION_DAYS = 120
 CLICK_SPOOL_URL_VARIABLE = "AFFILINK_CLICK_SPOOL_URL"
@@ -40,11 +43,6 @@ class Settings:
 
     def table_name(self, concept: str) -> str:
         return f"{self.table_prefix}{concept}"
-
-
-def region() -> str:
-    """Uncached: PynamoDB reads it when a model class is created, at import time."""
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
 def _retention_days(raw: str) -> int:
@@ -84,18 +82,11 @@ def reset() -> None:
     """Forget cached settings and secrets (tests, local runner)."""
     settings.cache_clear()
     _stored.clear()
-    _secrets_client.cache_clear()
+    aws.reset()
 
 
 SECRET_CACHE_SECONDS = 300.0  # a rotated key or secret is picked up within five minutes
 _stored: dict[tuple[str, str], tuple[float, str]] = {}
-
-
-@lru_cache(maxsize=2)
-def _secrets_client(service: str) -> Any:
-    import botocore.session
-
-    return botocore.session.get_session().create_client(service, region_name=region())
 
 
 def _stored_secret(service: str, name: str) -> str:
@@ -107,7 +98,7 @@ def _stored_secret(service: str, name: str) -> str:
     cached = _stored.get((service, name))
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    client = _secrets_client(service)
+    client = aws.client(service)
     if service == "secretsmanager":
         value = client.get_secret_value(SecretId=name)["SecretString"]
     else:

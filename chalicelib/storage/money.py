@@ -10,14 +10,15 @@ written a moment before the close began cannot be missed by an index lagging.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional, Protocol
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from chalicelib.storage import seam
 from chalicelib.storage.accounts import CommissionRuleAttribute
-from chalicelib.storage.dynamodb import index_meta, table_meta
+from chalicelib.storage.dynamodb import get_or_none, index_meta, table_meta
 
 
 class ConversionsByBrandIndex(GlobalSecondaryIndex["Conversion"]):
@@ -170,3 +171,20 @@ class StatementLine(Model):
 
 
 TABLES = (Conversion, Refund, MonthAdjustment, MonthClose, StatementLine)
+
+
+class MoneyStore(Protocol):
+    """What the money capability (and the shop integrations) read and write: conversions,
+    refunds, month closes and statement lines. Items are handed out as read-only values."""
+
+    def find_conversion(self, brand_id: str, order_id: str) -> Optional[Conversion]:
+        """The brand's conversion of this order (a consistent read), or None."""
+
+
+class DynamoMoneyStore:
+    def find_conversion(self, brand_id: str, order_id: str) -> Optional[Conversion]:
+        return get_or_none(Conversion, brand_id, order_id, consistent=True)
+
+
+def money_store() -> MoneyStore:
+    return seam.provide("money", DynamoMoneyStore)

@@ -7,7 +7,7 @@ models' deserialisation, the click is written as the item `click_item` builds.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any, Optional, Protocol
 
 import botocore.session
 from botocore.config import Config
@@ -15,8 +15,9 @@ from pynamodb.attributes import BooleanAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from chalicelib.base.config import region
+from chalicelib.storage import seam
 from chalicelib.storage.accounts import Brand, Membership
-from chalicelib.storage.dynamodb import table_meta
+from chalicelib.storage.dynamodb import get_or_none, table_meta
 from chalicelib.storage.links import Link
 
 
@@ -113,3 +114,19 @@ def put_click_once(item: dict[str, Any]) -> None:
     stats aggregator does not count twice (it folds INSERTs only). The spool's write keeps its
     condition: the table may already hold that click."""
     fast_dynamodb_client().put_item(TableName=Click.Meta.table_name, Item=item)
+
+
+class TapStore(Protocol):
+    """What the tap writes and what a sale reads of it: clicks."""
+
+    def find_click(self, click_id: str) -> Optional[Click]:
+        """The click (a consistent read), or None; an expired click may still be there (TTL)."""
+
+
+class DynamoTapStore:
+    def find_click(self, click_id: str) -> Optional[Click]:
+        return get_or_none(Click, click_id, consistent=True)
+
+
+def tap_store() -> TapStore:
+    return seam.provide("tap", DynamoTapStore)
