@@ -1,14 +1,18 @@
 """The thin layer between Chalice and the domain: auth per route, rate limits,
 request bodies and queries, and every domain error answered through
 `web/errors.py`. Two HTTP middlewares: the 413 check (before anything else)
-and one log line per request with its metrics flushed."""
+and one log line per request with its metrics flushed.
+
+`api` is the one helper every route module uses, whichever blueprint declares the
+route (`web/routes/`): it reads the request from the thread serving it, which
+`prepare_request` (registered on the app) keeps, so it needs no app of its own."""
 from __future__ import annotations
 
 import functools
 import threading
 from typing import Any, Callable, Optional
 
-from chalice import Chalice, Response
+from chalice import Response
 from chalice.app import CaseInsensitiveMapping, Request
 
 from chalicelib.accounts import auth
@@ -68,10 +72,8 @@ def observe_request(event: Request, get_response: Callable[[Request], Response])
 
 
 class Api:
-    """Decorators and helpers for the routes of one Chalice app."""
-
-    def __init__(self, app: Chalice):
-        self.app = app
+    """Decorators and helpers for the routes: the app's and its blueprints' alike (Chalice's
+    `Blueprint.current_request` is the app's one attribute, which `prepare_request` explains)."""
 
     @property
     def request(self) -> Request:
@@ -160,3 +162,7 @@ class Api:
 
     def require_accept(self, content_type: str) -> None:
         requests.require_accept(self.header("accept"), content_type)
+
+
+api = Api()
+"""What the route modules decorate their views with and read their requests through."""

@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from functools import lru_cache
 from typing import Any
 
+from chalicelib.base import aws
 from chalicelib.base.clock import now
 from chalicelib.base.config import settings
 from chalicelib.base.observability import logger
@@ -61,11 +61,9 @@ def _state_within(month: str, wait: float) -> close.CloseResult:
         time.sleep(POLL_SECONDS)
 
 
-@lru_cache(maxsize=1)
 def _lambda_client() -> Any:
-    import boto3
-
-    return boto3.client("lambda", region_name=settings().region)
+    """Lambda's client, from the one place that builds AWS clients (built once, then reused)."""
+    return aws.client("lambda")
 
 
 def _invoke_async(function_name: str, month: str) -> None:
@@ -77,7 +75,7 @@ def _invoke_async(function_name: str, month: str) -> None:
         "source": "affilink.admin",
         "account": "",
         "time": format_timestamp(now()),
-        "region": settings().region,
+        "region": aws.region(),
         "resources": [],
         "detail": {"month": month},
     }

@@ -1,7 +1,7 @@
 """The tap on its own path: `GET/HEAD /{code}` on the short-link domain, served by a small
 Lambda function behind CloudFront (a function URL only CloudFront may invoke).
 
-It answers exactly as the API's `/{code}` route: both call `redirect.follow` and shape the
+It answers exactly as the API's `/{code}` route: both call `follow` (below) and shape the
 same `Outcome` (a 302 or the small page, `Cache-Control: no-store`). What differs is the
 event: a function URL's payload 2.0, where the viewer's address and country are in
 CloudFront's own `CloudFront-Viewer-Address` and `CloudFront-Viewer-Country` headers (set
@@ -76,32 +76,35 @@ def _function_url_answer(event: Mapping[str, Any], method: str, http: Mapping[st
         return {"statusCode": 405, "headers": {"Allow": "GET, HEAD", "Cache-Control": "no-store"}, "body": ""}
     headers = _lowered(event)
     path = unquote(str(event.get("rawPath") or "/"))
-    return _follow(
+    return _shaped(follow(
         method, headers,
         code=path[1:] if path.startswith("/") else path,  # "a/b" is no code: follow() answers 404
         parameters=parse_qs(str(event.get("rawQueryString") or ""), keep_blank_values=True),
         source_ip=viewer_address(headers.get("cloudfront-viewer-address")) or http.get("sourceIp"),
-    )
+    ), method)
 
 
 def _api_gateway_answer(event: Mapping[str, Any], method: str) -> dict[str, Any]:
     query = event.get("multiValueQueryStringParameters") or {}
-    return _follow(
+    return _shaped(follow(
         method, _lowered(event),
         code=str((event.get("pathParameters") or {}).get("code") or ""),
         parameters={str(name): [str(value) for value in values or ()] for name, values in query.items()},
         source_ip=((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp"),
-    )
+    ), method)
 
 
 def _lowered(event: Mapping[str, Any]) -> dict[str, Any]:
     return {str(name).lower(): value for name, value in (event.get("headers") or {}).items()}
 
 
-def _follow(method: str, headers: Mapping[str, Any], *, code: str, parameters: Mapping[str, list[str]],
-            source_ip: Optional[str]) -> dict[str, Any]:
-    """What both doors do once they have read their event: the redirect, and its answer shaped."""
-    outcome = redirect.follow(
+def follow(method: str, headers: Mapping[str, Any], *, code: str, parameters: Mapping[str, list[str]],
+           source_ip: Optional[str]) -> redirect.Outcome:
+    """The redirect of one tap, whichever door it came through (the function URL, API Gateway's
+    event, the API's Chalice route `web/routes/tap.py`): what each door read from its own event,
+    turned into `redirect.follow`'s arguments in this one place. `headers` is read by lower-case
+    names (the names lowered, or Chalice's case-insensitive mapping)."""
+    return redirect.follow(
         code=code,
         parameters=parameters,
         record=method == "GET",
@@ -110,7 +113,6 @@ def _follow(method: str, headers: Mapping[str, Any], *, code: str, parameters: M
         referer=headers.get("referer"),
         country_header=headers.get("cloudfront-viewer-country"),
     )
-    return _shaped(outcome, method)
 
 
 def _shaped(outcome: redirect.Outcome, method: str) -> dict[str, Any]:

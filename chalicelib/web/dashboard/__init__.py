@@ -4,17 +4,19 @@ are paid by no other cold start, and never on the redirect path."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: Jinja2 is loaded by the page's own views module
+    from chalicelib.web.dashboard.site import View
 
 STYLESHEET = Path(__file__).parent / "static" / "app.css"
 
 
-def serve(view: str, request: Any, **params: str) -> Any:
-    """The answer of the dashboard's page `view` (a name of `views.VIEWS`) to `request`."""
+def serve(view: View, request: Any, **params: str) -> Any:
+    """The answer of the dashboard's page `view` (a function of `views`) to `request`."""
     from chalicelib.web.dashboard.site import serve as serve_page
-    from chalicelib.web.dashboard.views import VIEWS
 
-    return serve_page(VIEWS, view, request, **params)
+    return serve_page(view, request, **params)
 
 
 def stylesheet_response() -> Any:

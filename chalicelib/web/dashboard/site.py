@@ -126,8 +126,35 @@ class Visit:
 
 @dataclass(frozen=True)
 class View:
+    """A page of the dashboard: its function and the roles that may see it (none: no session
+    needed). Declared with `signed_in(...)` or `public`; the `/app` routes hand it to `serve`, by itself, not by
+    a name, so an import graph follows every route to its view."""
+
     function: Callable[..., Outcome]
-    roles: tuple[str, ...]  # empty: no session needed
+    roles: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    def __call__(self, visit: Visit, *args: Any, **kwargs: Any) -> Outcome:
+        """The page's outcome (a view may answer with another's, e.g. its form again)."""
+        return self.function(visit, *args, **kwargs)
+
+
+def signed_in(*roles: str) -> Callable[[Callable[..., Outcome]], View]:
+    """Declare the decorated function a page for signed-in callers of `roles` (the session and,
+    for a form, its CSRF token checked); the other role's callers find no such page."""
+
+    def declare(function: Callable[..., Outcome]) -> View:
+        return View(function, roles)
+
+    return declare
+
+
+def public(function: Callable[..., Outcome]) -> View:
+    """Declare the decorated function a page anyone may open: no session needed."""
+    return View(function, ())
 
 
 def cookie(visit: "Visit", name: str, value: str, *, max_age: int, http_only: bool = True) -> str:
@@ -229,11 +256,12 @@ def error_page(visit: Visit, error: DomainError) -> Response:
     return _html(visit, body, status, error_headers(error))
 
 
-def serve(views: dict[str, View], name: str, request: Request, **params: str) -> Response:
+def serve(view: View, request: Request, **params: str) -> Response:
+    """The answer of the page `view` to `request`: the session and CSRF checks its roles ask
+    for, then its outcome, or the error page."""
     cookies = _cookies(request)
     visit = Visit(request, i18n.negotiate(cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")),
                   cookies, {})
-    view = views[name]
     try:
         visit.form = _form(request)
         if view.roles:
@@ -250,11 +278,11 @@ def serve(views: dict[str, View], name: str, request: Request, **params: str) ->
             if request.method == "POST":
                 sessions.check_csrf(visit.session, visit.form.get("csrf"))
         requests.check_path_ids(params)
-        return _answer(visit, view.function(visit, **params))
+        return _answer(visit, view(visit, **params))
     except DomainError as error:
         return error_page(visit, error)
     except Exception:
-        logger.exception("dashboard page failed", view=name)
+        logger.exception("dashboard page failed", view=view.name)
         return _html(visit, render(visit, "error.html", {
             "title": visit.gettext("Something went wrong"),
             "message": visit.gettext("Please try again in a moment."), "status": 500}), 500)

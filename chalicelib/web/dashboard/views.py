@@ -1,6 +1,7 @@
 """The dashboard's pages: each reads or writes through the same domain functions as the JSON
 API (stats reads, links, statements, programs, integration secrets) and picks a template.
-No business rule lives here."""
+No business rule lives here. Each is declared with who may see it (`signed_in(...)` or `public`)
+and named by its `/app` route (`web/routes/dashboard.py`)."""
 from __future__ import annotations
 
 import re
@@ -27,9 +28,10 @@ from chalicelib.web.dashboard.site import (
     Outcome,
     Page,
     Redirect,
-    View,
     Visit,
     cookie,
+    public,
+    signed_in,
 )
 
 N_ = i18n.N_
@@ -75,11 +77,13 @@ BOTH = (BRAND, CREATOR)
 # --- signing in and out, the language ---------------------------------------------------------
 
 
+@public
 def login_form(visit: Visit) -> Outcome:
     nonce = sessions.new_login_nonce()
     return Page("login.html", {"nonce": nonce}, cookie=cookie(visit, LOGIN_COOKIE, nonce, max_age=3600))
 
 
+@public  # no session yet: its CSRF check is the sign-in nonce
 def login(visit: Visit) -> Outcome:
     sessions.check_login_nonce(visit.cookies.get(LOGIN_COOKIE), visit.form.get("nonce"))
     try:
@@ -92,10 +96,12 @@ def login(visit: Visit) -> Outcome:
                                                      max_age=sessions.SESSION_HOURS * 3600))
 
 
+@signed_in(*BOTH)
 def logout(visit: Visit) -> Outcome:
     return Redirect(visit.url("/app/login"), cookie=cookie(visit, SESSION_COOKIE, "", max_age=0))
 
 
+@public
 def language(visit: Visit, lang: str) -> Outcome:
     if lang not in i18n.LOCALES:
         raise NotFound("not found")
@@ -135,6 +141,7 @@ def _main_currency(amounts: dict[str, int]) -> Optional[str]:
 # --- creator ------------------------------------------------------------------------------------------
 
 
+@signed_in(*BOTH)
 def home(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -149,6 +156,7 @@ def home(visit: Visit) -> Outcome:
     return Page("brand_home.html", {"stats": stats, "chart": chart, "currency": currency})
 
 
+@signed_in(CREATOR)
 def links(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -159,6 +167,7 @@ def links(visit: Visit) -> Outcome:
                                "next_cursor": page.get("next_cursor")})
 
 
+@signed_in(CREATOR)
 def new_link_form(visit: Visit, values: Optional[dict[str, str]] = None, errors: Optional[dict[str, str]] = None,
                   status: int = 200) -> Outcome:
     caller = visit.caller
@@ -168,6 +177,7 @@ def new_link_form(visit: Visit, values: Optional[dict[str, str]] = None, errors:
                 status=status)
 
 
+@signed_in(CREATOR)
 def create_link(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -195,6 +205,7 @@ def _field_of(error: DomainError, fields: tuple[str, ...], default: str) -> str:
     return default
 
 
+@signed_in(CREATOR)
 def link(visit: Visit, code: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -210,6 +221,7 @@ def link(visit: Visit, code: str) -> Outcome:
 # --- statements (both) ------------------------------------------------------------------------------
 
 
+@signed_in(*BOTH)
 def statements_list(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -217,6 +229,7 @@ def statements_list(visit: Visit) -> Outcome:
     return Page("statements.html", {"statements": page["items"], "next_cursor": page.get("next_cursor")})
 
 
+@signed_in(*BOTH)
 def statement(visit: Visit, month: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -228,6 +241,7 @@ def statement(visit: Visit, month: str) -> Outcome:
     return Page("statement.html", {"statement": view, "names": names})
 
 
+@signed_in(BRAND)
 def statement_csv(visit: Visit, month: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -235,6 +249,7 @@ def statement_csv(visit: Visit, month: str) -> Outcome:
     return Download(body, f"statement-{statements.parse_month(month)}.csv")
 
 
+@signed_in(BRAND)
 def mark_paid(visit: Visit, month: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -246,6 +261,7 @@ def mark_paid(visit: Visit, month: str) -> Outcome:
 # --- brand ----------------------------------------------------------------------------------------------
 
 
+@signed_in(BRAND)
 def conversions_list(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -256,6 +272,7 @@ def conversions_list(visit: Visit) -> Outcome:
                                      "statuses": conversions.STATUSES, "next_cursor": page.get("next_cursor")})
 
 
+@signed_in(BRAND)
 def creators(visit: Visit) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -268,6 +285,7 @@ def creators(visit: Visit) -> Outcome:
     return Page("creators.html", {"creators": rows})
 
 
+@signed_in(BRAND)
 def set_creator_standing(visit: Visit, creator_id: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -275,6 +293,7 @@ def set_creator_standing(visit: Visit, creator_id: str) -> Outcome:
     return Redirect(visit.url("/app/creators"))
 
 
+@signed_in(BRAND)
 def integrations(visit: Visit, errors: Optional[dict[str, str]] = None, status: int = 200) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -289,6 +308,7 @@ def integrations(visit: Visit, errors: Optional[dict[str, str]] = None, status: 
                                       "saved": visit.query("saved")}, status=status)
 
 
+@signed_in(BRAND)
 def set_integration(visit: Visit, platform: str) -> Outcome:
     caller = visit.caller
     assert caller is not None
@@ -298,25 +318,3 @@ def set_integration(visit: Visit, platform: str) -> Outcome:
     except InvalidInput as refused:
         return integrations(visit, {platform: visit.refusal(refused.message)}, status=400)
     return Redirect(visit.url(f"/app/integrations?saved={quote(platform)}"))
-
-
-VIEWS: dict[str, View] = {
-    "login_form": View(login_form, roles=()),
-    "login": View(login, roles=()),  # no session yet: its CSRF check is the sign-in nonce
-    "logout": View(logout, roles=BOTH),
-    "language": View(language, roles=()),
-    "home": View(home, roles=BOTH),
-    "links": View(links, roles=(CREATOR,)),
-    "new_link_form": View(new_link_form, roles=(CREATOR,)),
-    "create_link": View(create_link, roles=(CREATOR,)),
-    "link": View(link, roles=(CREATOR,)),
-    "statements": View(statements_list, roles=BOTH),
-    "statement": View(statement, roles=BOTH),
-    "statement_csv": View(statement_csv, roles=(BRAND,)),
-    "mark_paid": View(mark_paid, roles=(BRAND,)),
-    "conversions": View(conversions_list, roles=(BRAND,)),
-    "creators": View(creators, roles=(BRAND,)),
-    "set_creator_standing": View(set_creator_standing, roles=(BRAND,)),
-    "integrations": View(integrations, roles=(BRAND,)),
-    "set_integration": View(set_integration, roles=(BRAND,)),
-}
