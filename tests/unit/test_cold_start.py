@@ -67,3 +67,30 @@ def test_an_entry_module_whose_import_failed_does_not_leave_garbage_collection_o
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+# What the route modules (chalicelib/web/routes/) import inside their routes, never at their top: the
+# dashboard's pages (Jinja2, Babel), the stats reads, the QR codes, the shop integrations' secrets, the
+# OpenAPI document and the aggregator.
+LOADED_BY_THEIR_ROUTES = (
+    "jinja2", "babel", "chalicelib.web.dashboard", "chalicelib.stats", "chalicelib.links.qr_codes",
+    "chalicelib.integrations", "chalicelib.web.openapi",
+)
+
+
+def test_the_route_blueprints_load_their_back_office_modules_only_with_their_routes():
+    probe = (
+        "import json, sys\n"
+        "import app\n"
+        "blueprints = sorted(m for m in sys.modules if m.startswith('chalicelib.web.routes.'))\n"
+        f"print(json.dumps({{'blueprints': blueprints, 'loaded': [m for m in {LOADED_BY_THEIR_ROUTES!r} "
+        "if m in sys.modules]}))\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "AFFILINK_ADMIN_KEY": "x", "AFFILINK_SECRET": "x"}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    # Every blueprint is registered by app.py, and none of them loads what only its routes use
+    assert len(found["blueprints"]) >= 8
+    assert found["loaded"] == []
