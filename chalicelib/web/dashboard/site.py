@@ -127,8 +127,8 @@ class Visit:
 @dataclass(frozen=True)
 class View:
     """A page of the dashboard: its function and the roles that may see it (none: no session
-    needed). Declared with `signed_in(...)` or `public`; the `/app` routes hand it to `serve`, by itself, not by
-    a name, so an import graph follows every route to its view."""
+    needed). Declared with `signed_in(...)` or `public`; the `/app` routes hand it to `serve`
+    by itself, not by a name, so an import graph follows every route to its view."""
 
     function: Callable[..., Outcome]
     roles: tuple[str, ...]
