@@ -217,16 +217,16 @@ class AccountsStore(Protocol):
         """The decisions about the creator, in brand id order (from an index: eventually consistent)."""
 
 
-def _refused(error: Exception, *, create: bool) -> Exception:
-    """The store's refusal for a failed write, or the error itself when it was no refusal
-    (a timeout, a throttle): a create finding its key taken is `AlreadyExists`."""
+def _refuse(error: Exception, *, create: bool = False) -> None:
+    """Raise the store's refusal for a failed write: `AlreadyExists` for a create that found its key
+    taken, `ChangedMeanwhile` for another failed condition or a lost race. Returns when `error` is no
+    refusal (a timeout, a throttle), for the caller to raise it as it is."""
     from chalicelib.storage.errors import AlreadyExists, ChangedMeanwhile
 
     if condition_failed(error):
-        return AlreadyExists(str(error)) if create else ChangedMeanwhile(str(error))
+        raise (AlreadyExists if create else ChangedMeanwhile)(str(error)) from error
     if write_conflict(error):
-        return ChangedMeanwhile(str(error))
-    return error
+        raise ChangedMeanwhile(str(error)) from error
 
 
 _OWNERS: dict[str, Any] = {BRAND: Brand, CREATOR: Creator}
@@ -249,7 +249,8 @@ class DynamoAccountsStore:
                 write.save(brand, condition=Brand.brand_id.does_not_exist())
                 write.save(ApiKey(api_key_hash, role=BRAND, owner_id=brand_id, created_at=created_at))
         except TransactWriteError as error:
-            raise _refused(error, create=True) from error
+            _refuse(error, create=True)
+            raise
         return brand
 
     def find_brand(self, brand_id: str, *, consistent: bool = False) -> Optional[Brand]:
@@ -265,7 +266,8 @@ class DynamoAccountsStore:
         try:
             brand.update(actions=actions, condition=Brand.brand_id.exists())
         except UpdateError as error:
-            raise _refused(error, create=False) from error
+            _refuse(error)
+            raise
         return brand  # as DynamoDB answered the update (ALL_NEW)
 
     def rotate_webhook_secret(
@@ -282,7 +284,8 @@ class DynamoAccountsStore:
                 condition=Brand.webhook_secret == old_secret,
             )
         except UpdateError as error:
-            raise _refused(error, create=False) from error
+            _refuse(error)
+            raise
 
     def catalogue_page(
         self, *, limit: int, cursor: Optional[str], scope: str, keep: Callable[[Brand], bool] = lambda brand: True
@@ -306,7 +309,8 @@ class DynamoAccountsStore:
                 write.save(creator, condition=Creator.creator_id.does_not_exist())
                 write.save(ApiKey(api_key_hash, role=CREATOR, owner_id=creator_id, created_at=created_at))
         except TransactWriteError as error:
-            raise _refused(error, create=True) from error
+            _refuse(error, create=True)
+            raise
         return creator
 
     def find_creator(self, creator_id: str, *, consistent: bool = False) -> Optional[Creator]:
@@ -330,7 +334,8 @@ class DynamoAccountsStore:
                     condition=owner_model.api_key_hash == old_hash,
                 )
         except TransactWriteError as error:
-            raise _refused(error, create=False) from error
+            _refuse(error)
+            raise
 
     def save_membership(self, brand_id: str, creator_id: str, *, status: str, updated_at: str) -> Membership:
         membership = Membership(brand_id, creator_id, status=status, updated_at=updated_at)

@@ -3,7 +3,7 @@ stored items, transactions checked whole before anything is written, listings in
 order of the table's or index's keys."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Optional
 
 from chalicelib.storage.accounts import (
     BRAND,
@@ -140,3 +140,9 @@ class InMemoryAccountsStore:
     def memberships_of_creator(self, creator_id: str) -> list[Membership]:
         return [Membership.from_raw_data(self.memberships[key]) for key in sorted(self.memberships)
                 if key[1] == creator_id]
+
+
+if TYPE_CHECKING:  # mypy holds the twin to its store's Protocol
+    from chalicelib.storage.accounts import AccountsStore
+
+    _twin: AccountsStore = InMemoryAccountsStore()

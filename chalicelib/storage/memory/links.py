@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Optional
 
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.storage import keys
@@ -59,3 +59,9 @@ class InMemoryLinksStore:
 
         return paginate(scope=scope, cursor=cursor, limit=limit, query=query,
                         key_attributes=key_attributes(Link, Link.by_creator))
+
+
+if TYPE_CHECKING:  # mypy holds the twin to its store's Protocol
+    from chalicelib.storage.links import LinksStore
+
+    _twin: LinksStore = InMemoryLinksStore()
