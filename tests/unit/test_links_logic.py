@@ -10,8 +10,10 @@ from chalicelib.base import clock
 from chalicelib.base.errors import Conflict, Forbidden, InvalidInput, NotFound
 from chalicelib.links import qr_codes, short_links
 from chalicelib.storage import seam
+from chalicelib.storage.errors import AlreadyExists
 from chalicelib.storage.memory.accounts import InMemoryAccountsStore
 from chalicelib.storage.memory.links import InMemoryLinksStore
+from tests.faults import Faulty
 
 DESTINATION = "https://shop.glow.example/p/serum"
 
@@ -103,3 +105,14 @@ def test_a_creator_lists_their_own_links_newest_first(brand, creator_id, other_c
     second = short_links.list_links(creator_id, limit=2, cursor=first["next_cursor"])
     listed = [item["code"] for item in first["items"] + second["items"]]
     assert listed == made[::-1] and second["next_cursor"] is None
+
+
+def test_a_random_code_found_taken_is_drawn_again_but_never_more_than_five_times(brand, creator_id, links):
+    taken = Faulty(links, "create_link", times=1, error=lambda: AlreadyExists("taken"))
+    with seam.replaced(links=taken):
+        made = link(creator_id, brand)
+    assert taken.failures == 1 and list(links.links) == [made["code"]]
+    always_taken = Faulty(links, "create_link", times=99, error=lambda: AlreadyExists("taken"))
+    with seam.replaced(links=always_taken), pytest.raises(Conflict, match="free code"):
+        link(creator_id, brand)
+    assert always_taken.failures == short_links._CREATE_ATTEMPTS
