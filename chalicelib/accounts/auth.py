@@ -13,13 +13,12 @@ from chalicelib.base.clock import now
 from chalicelib.base.config import admin_key
 from chalicelib.base.errors import Forbidden, Unauthorized
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage.accounts import ApiKey
-from chalicelib.storage.dynamodb import get_or_none, transaction
+from chalicelib.storage.accounts import BRAND as BRAND  # the roles of stored keys: the store's own words
+from chalicelib.storage.accounts import CREATOR as CREATOR
+from chalicelib.storage.accounts import accounts_store
 
 MAX_KEY_LENGTH = 200  # minted keys are 50 characters; anything much longer is not one
 ADMIN = "admin"
-BRAND = "brand"
-CREATOR = "creator"
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,6 @@ def mint_key(role: str) -> str:
 
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def key_item(key: str, role: str, owner_id: str, created_at: str) -> ApiKey:
-    return ApiKey(hash_key(key), role=role, owner_id=owner_id, created_at=created_at)
 
 
 def _bearer_token(authorization: Optional[str]) -> str:
@@ -62,7 +57,7 @@ def caller_of_key(key: str) -> Caller:
         return Caller(ADMIN)
     if len(key) > MAX_KEY_LENGTH:
         raise Unauthorized("unknown API key")
-    item = get_or_none(ApiKey, hash_key(key), consistent=True)
+    item = accounts_store().find_key(hash_key(key))
     if item is None:
         raise Unauthorized("unknown API key")
     return Caller(item.role, item.owner_id)
@@ -73,16 +68,11 @@ def require_role(caller: Caller, roles: Iterable[str]) -> None:
         raise Forbidden(f"this endpoint is not available to the {caller.role} role")
 
 
-def replace_key(owner, owner_model, role: str, owner_id: str) -> str:
-    """Mint a new key for `owner` and retire the old one in one transaction."""
+def replace_key(role: str, owner_id: str, old_hash: str) -> str:
+    """Mint a new key for the brand or creator `owner_id` whose key is `old_hash`, and retire the old
+    one in the same transaction (`ChangedMeanwhile` if another rotation got there first)."""
     new_key = mint_key(role)
-    old_hash = owner.api_key_hash
-    with transaction() as write:
-        write.delete(ApiKey(old_hash))
-        write.save(key_item(new_key, role, owner_id, format_timestamp(now())))
-        write.update(
-            owner,
-            actions=[owner_model.api_key_hash.set(hash_key(new_key))],
-            condition=owner_model.api_key_hash == old_hash,
-        )
+    accounts_store().replace_key(
+        role, owner_id, old_hash=old_hash, new_hash=hash_key(new_key), created_at=format_timestamp(now())
+    )
     return new_key

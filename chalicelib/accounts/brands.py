@@ -15,10 +15,8 @@ from chalicelib.base.errors import InvalidInput, NotFound
 from chalicelib.base.ids import new_id
 from chalicelib.base.money import CommissionRule
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage import keys
-from chalicelib.storage.accounts import BRAND_PUBLIC_FIELDS, Brand
-from chalicelib.storage.dynamodb import get_or_none, transaction
-from chalicelib.storage.pagination import Page, key_attributes, paginate
+from chalicelib.storage.accounts import BRAND_PUBLIC_FIELDS, Brand, accounts_store
+from chalicelib.storage.pagination import Page
 
 EDITABLE_FIELDS = (
     "name",
@@ -94,17 +92,13 @@ def create_brand(body: Mapping[str, Any]) -> dict[str, Any]:
     created_at = format_timestamp(now())
     api_key = auth.mint_key(auth.BRAND)
     webhook_secret = _new_webhook_secret()
-    brand = Brand(
-        new_id("br"),
+    brand = accounts_store().create_brand(
+        brand_id=new_id("br"),
+        terms=terms,
         api_key_hash=auth.hash_key(api_key),
         webhook_secret=webhook_secret,
         created_at=created_at,
-        updated_at=created_at,
-        **terms,
     )
-    with transaction() as write:
-        write.save(brand, condition=Brand.brand_id.does_not_exist())
-        write.save(auth.key_item(api_key, auth.BRAND, brand.brand_id, created_at))
     return {**brand_view(brand), "api_key": api_key, "webhook_secret": webhook_secret}
 
 
@@ -113,13 +107,13 @@ def find_brand(brand_id: Optional[str], *, consistent: bool = False) -> Optional
     since DynamoDB would answer such a key with an error of its own."""
     if not brand_id or len(brand_id) > validation.MAX_ID_LENGTH:
         return None
-    return get_or_none(Brand, brand_id, consistent=consistent)
+    return accounts_store().find_brand(brand_id, consistent=consistent)
 
 
 def brand_names(brand_ids: list[str]) -> dict[str, str]:
     """brand_id -> name, for the ids that exist (one BatchGetItem)."""
     unique = sorted({brand_id for brand_id in brand_ids if brand_id})
-    return {brand.brand_id: brand.name for brand in Brand.batch_get(unique)} if unique else {}
+    return {brand.brand_id: brand.name for brand in accounts_store().find_brands(unique)} if unique else {}
 
 
 def load_brand(brand_id: str, *, consistent: bool = False) -> Brand:
@@ -139,16 +133,13 @@ def update_brand(brand_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
     terms = _terms(body, partial=True)
     if not terms:
         raise InvalidInput(f"nothing to change: give one of {', '.join(EDITABLE_FIELDS)}")
-    brand = load_brand(brand_id)
-    actions = [getattr(Brand, field).set(value) for field, value in terms.items()]
-    actions.append(Brand.updated_at.set(format_timestamp(now())))
-    brand.update(actions=actions, condition=Brand.brand_id.exists())
-    return brand_view(brand)
+    load_brand(brand_id)  # NotFound for a brand that does not exist
+    return brand_view(accounts_store().update_brand_terms(brand_id, terms, updated_at=format_timestamp(now())))
 
 
 def rotate_api_key(brand_id: str) -> dict[str, str]:
     brand = load_brand(brand_id, consistent=True)
-    new_key = auth.replace_key(brand, Brand, auth.BRAND, brand.brand_id)
+    new_key = auth.replace_key(auth.BRAND, brand.brand_id, brand.api_key_hash)
     return {"api_key": new_key}
 
 
@@ -156,14 +147,12 @@ def rotate_webhook_secret(brand_id: str) -> dict[str, str]:
     brand = load_brand(brand_id, consistent=True)
     secret = _new_webhook_secret()
     moment = now()
-    brand.update(
-        actions=[
-            Brand.previous_webhook_secret.set(brand.webhook_secret),
-            Brand.previous_webhook_secret_until.set(format_timestamp(moment + WEBHOOK_SECRET_OVERLAP)),
-            Brand.webhook_secret.set(secret),
-            Brand.updated_at.set(format_timestamp(moment)),
-        ],
-        condition=Brand.webhook_secret == brand.webhook_secret,
+    accounts_store().rotate_webhook_secret(
+        brand.brand_id,
+        old_secret=brand.webhook_secret,
+        new_secret=secret,
+        old_secret_until=format_timestamp(moment + WEBHOOK_SECRET_OVERLAP),
+        updated_at=format_timestamp(moment),
     )
     return {"webhook_secret": secret}
 
@@ -172,14 +161,7 @@ def catalogue_page(
     *, scope: str, limit: int, cursor: Optional[str], keep: Callable[[Brand], bool] = lambda brand: True
 ) -> Page:
     """Brands in id order, from the catalogue index (public fields only)."""
-    return paginate(
-        scope=scope,
-        cursor=cursor,
-        limit=limit,
-        query=lambda start: Brand.catalogue_index.query(keys.CATALOGUE, last_evaluated_key=start),
-        key_attributes=key_attributes(Brand, Brand.catalogue_index),
-        keep=keep,
-    )
+    return accounts_store().catalogue_page(limit=limit, cursor=cursor, scope=scope, keep=keep)
 
 
 def list_all_brands(*, limit: int, cursor: Optional[str]) -> dict[str, Any]:

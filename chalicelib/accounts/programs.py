@@ -15,16 +15,16 @@ from chalicelib.base import validation
 from chalicelib.base.clock import now
 from chalicelib.base.errors import Forbidden
 from chalicelib.base.timeutil import format_timestamp
-from chalicelib.storage.accounts import Brand, Membership, membership_status
+from chalicelib.storage.accounts import Brand, accounts_store
 
 
 def is_blocked(brand_id: str, creator_id: str) -> bool:
     """The brand blocked this creator (their clicks earn nothing from it)."""
-    return membership_status(brand_id, creator_id) == BLOCKED
+    return accounts_store().membership_status(brand_id, creator_id) == BLOCKED
 
 
 def ensure_may_link(brand: Brand, creator_id: str) -> None:
-    status = membership_status(brand.brand_id, creator_id)
+    status = accounts_store().membership_status(brand.brand_id, creator_id)
     if not may_link(brand.program, status):
         if status == BLOCKED:
             raise Forbidden("this brand has blocked you")
@@ -35,10 +35,9 @@ def set_membership(brand_id: str, creator_id: str, body: Mapping[str, Any]) -> d
     validation.reject_unknown_fields(body, ("status",))
     status = validation.choice(body, "status", STATUSES)
     load_creator(creator_id)  # NotFound for a creator that does not exist
-    membership = Membership(
+    membership = accounts_store().save_membership(
         brand_id, creator_id, status=status, updated_at=format_timestamp(now())
     )
-    membership.save()
     return {
         "brand_id": brand_id,
         "creator_id": creator_id,
@@ -49,11 +48,11 @@ def set_membership(brand_id: str, creator_id: str, body: Mapping[str, Any]) -> d
 
 def memberships_of_brand(brand_id: str) -> dict[str, str]:
     """creator_id -> status (approved, blocked) of every creator the brand has decided on."""
-    return {m.creator_id: m.status for m in Membership.query(brand_id)}
+    return {m.creator_id: m.status for m in accounts_store().memberships_of_brand(brand_id)}
 
 
 def memberships_of_creator(creator_id: str) -> dict[str, str]:
-    return {m.brand_id: m.status for m in Membership.by_creator.query(creator_id)}
+    return {m.brand_id: m.status for m in accounts_store().memberships_of_creator(creator_id)}
 
 
 def catalogue_for_creator(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict[str, Any]:

@@ -16,8 +16,7 @@ from chalicelib.accounts.auth import BRAND, CREATOR, Caller, caller_of_key, hash
 from chalicelib.base.clock import now
 from chalicelib.base.config import app_secret
 from chalicelib.base.errors import Forbidden, Unauthorized
-from chalicelib.storage.accounts import ApiKey
-from chalicelib.storage.dynamodb import get_or_none
+from chalicelib.storage.accounts import accounts_store
 
 SESSION_HOURS = 12
 _ROLES = (BRAND, CREATOR)
@@ -52,7 +51,7 @@ def caller_of(token: Optional[str]) -> Caller:
         raise Unauthorized("the session has expired: sign in again")
     if len(key_hash) != 64:
         raise Unauthorized("not signed in")
-    item = get_or_none(ApiKey, key_hash, consistent=True)
+    item = accounts_store().find_key(key_hash)
     if item is None or item.role != role or item.owner_id != owner_id:
         raise Unauthorized("the key of this session was replaced: sign in with the new key")
     return Caller(role, owner_id)

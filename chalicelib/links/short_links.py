@@ -9,9 +9,6 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 
-from pynamodb.exceptions import PutError
-from pynamodb.expressions.update import Action
-
 from chalicelib.accounts.brands import find_brand, load_brand
 from chalicelib.accounts.programs import ensure_may_link
 from chalicelib.base import validation
@@ -21,10 +18,8 @@ from chalicelib.base.errors import Conflict, InvalidInput, NotFound
 from chalicelib.base.ids import random_code
 from chalicelib.base.timeutil import format_timestamp, parse_timestamp
 from chalicelib.links.destinations import validate_destination
-from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import condition_failed, get_or_none
-from chalicelib.storage.links import Link
-from chalicelib.storage.pagination import key_attributes, paginate
+from chalicelib.storage.errors import AlreadyExists
+from chalicelib.storage.links import Link, links_store
 
 RANDOM_CODE_LENGTH = 8
 _ALIAS = re.compile(r"[A-Za-z0-9_-]{3,40}")
@@ -97,24 +92,18 @@ def create_link(creator_id: str, body: Mapping[str, Any]) -> dict:
 
     created = now()
     for _attempt in range(_CREATE_ATTEMPTS):
-        code = alias or _random_code()
-        link = Link(
-            code,
-            creator_id=creator_id,
-            brand_id=brand.brand_id,
-            destination=destination,
-            source=source,
-            expires_at=expires_at,
-            disabled=False,
-            created_at=format_timestamp(created),
-            listing_key=keys.listing_key(created, code),
-        )
         try:
-            link.save(condition=Link.code.does_not_exist())
+            link = links_store().create_link(
+                code=alias or _random_code(),
+                creator_id=creator_id,
+                brand_id=brand.brand_id,
+                destination=destination,
+                source=source,
+                expires_at=expires_at,
+                created=created,
+            )
             return link_view(link)
-        except PutError as error:
-            if not condition_failed(error):
-                raise
+        except AlreadyExists:
             if alias:
                 raise Conflict(f"alias {alias!r} is taken") from None
     raise Conflict("could not find a free code; try again")
@@ -129,7 +118,7 @@ def _random_code() -> str:
 
 def own_link(creator_id: str, code: str) -> Link:
     """The caller's link, or 404 (another creator's link is as good as unknown)."""
-    link = get_or_none(Link, code)
+    link = links_store().find_link(code)
     if link is None or link.creator_id != creator_id:
         raise NotFound(f"link {code} not found")
     return link
@@ -146,26 +135,17 @@ def update_link(creator_id: str, code: str, body: Mapping[str, Any]) -> dict:
     disabled = validation.boolean(body, "disabled")
     expires_at = _future_expiry(body)
     link = own_link(creator_id, code)
-    actions: list[Action] = []
+    changes: dict[str, Any] = {}
     if "destination" in body:
         brand = load_brand(link.brand_id)
-        actions.append(Link.destination.set(validate_destination(body["destination"], brand.allowed_domains)))
+        changes["destination"] = validate_destination(body["destination"], brand.allowed_domains)
     if disabled is not None:
-        actions.append(Link.disabled.set(disabled))
+        changes["disabled"] = disabled
     if "expires_at" in body:
-        actions.append(Link.expires_at.remove() if expires_at is None else Link.expires_at.set(expires_at))
-    link.update(actions=actions, condition=Link.creator_id == creator_id)
-    return link_view(link)
+        changes["expires_at"] = expires_at  # None: the link no longer expires
+    return link_view(links_store().update_link(code, creator_id, changes))
 
 
 def list_links(creator_id: str, *, limit: int, cursor: Optional[str]) -> dict:
-    page = paginate(
-        scope=f"links:creator:{creator_id}",
-        cursor=cursor,
-        limit=limit,
-        query=lambda start: Link.by_creator.query(
-            creator_id, scan_index_forward=False, last_evaluated_key=start
-        ),
-        key_attributes=key_attributes(Link, Link.by_creator),
-    )
+    page = links_store().links_of_creator(creator_id, limit=limit, cursor=cursor, scope=f"links:creator:{creator_id}")
     return page.body(link_view)

@@ -1,19 +1,36 @@
 """The accounts' tables: brands, creators (and their unique handles), API keys,
-and memberships (a brand's decision about a creator)."""
+and memberships (a brand's decision about a creator); and `AccountsStore`, what the
+accounts capability reads and writes of them.
+
+The redirect imports this module (for the models its one read deserialises), so the
+store's own helpers that the redirect never needs (cursors, refusals) are imported
+where they are used, not here: the cold start pays for nothing it does not run.
+"""
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol, Union, cast
 
 from pynamodb.attributes import Attribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.constants import MAP
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import RemoveAction, SetAction
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from chalicelib.base.money import CommissionRule
-from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import get_or_none, index_meta, table_meta
+from chalicelib.storage import keys, seam
+from chalicelib.storage.dynamodb import (
+    condition_failed,
+    get_or_none,
+    index_meta,
+    table_meta,
+    transaction,
+    write_conflict,
+)
+
+if TYPE_CHECKING:
+    from chalicelib.storage.pagination import Page
 
 
 class CommissionRuleAttribute(Attribute[CommissionRule]):
@@ -132,7 +149,209 @@ class Membership(Model):
 TABLES: tuple[type[Model], ...] = (Brand, Creator, HandleClaim, ApiKey, Membership)
 
 
-def membership_status(brand_id: str, creator_id: str) -> Optional[str]:
-    """"approved", "blocked", or None when the brand never decided."""
-    membership = get_or_none(Membership, brand_id, creator_id)
-    return membership.status if membership is not None else None
+BRAND = "brand"
+CREATOR = "creator"
+"""The roles a stored API key can have (the admin's key is configuration, never stored)."""
+
+
+class AccountsStore(Protocol):
+    """What the accounts capability reads and writes: brands, creators and their handles,
+    API keys (by their SHA-256, never the key) and memberships. Items are handed out as
+    read-only values."""
+
+    def create_brand(
+        self, *, brand_id: str, terms: Mapping[str, Any], api_key_hash: str, webhook_secret: str, created_at: str
+    ) -> Brand:
+        """The brand and its first API key, written in one transaction; `AlreadyExists` when the id is taken."""
+
+    def find_brand(self, brand_id: str, *, consistent: bool = False) -> Optional[Brand]:
+        """The brand (a consistent read if asked), or None."""
+
+    def find_brands(self, brand_ids: list[str]) -> list[Brand]:
+        """The brands of these ids that exist, in no particular order (one BatchGetItem per 100)."""
+
+    def update_brand_terms(self, brand_id: str, terms: Mapping[str, Any], *, updated_at: str) -> Brand:
+        """Set these terms (attribute name -> value) of an existing brand and hand back the brand as now
+        stored; `ChangedMeanwhile` when the brand does not exist."""
+
+    def rotate_webhook_secret(
+        self, brand_id: str, *, old_secret: str, new_secret: str, old_secret_until: str, updated_at: str
+    ) -> None:
+        """Make `new_secret` the brand's webhook secret, keeping `old_secret` valid until `old_secret_until`;
+        conditioned on the stored secret still being `old_secret` (else `ChangedMeanwhile`)."""
+
+    def catalogue_page(
+        self, *, limit: int, cursor: Optional[str], scope: str, keep: Callable[[Brand], bool] = lambda brand: True
+    ) -> Page:
+        """Brands in id order that `keep` accepts, with their public fields only (never a key hash or a
+        secret); the cursor resumes after the last brand handed out (`InvalidInput` for a foreign one)."""
+
+    def create_creator(self, *, creator_id: str, handle: str, api_key_hash: str, created_at: str) -> Creator:
+        """The creator, the claim on their handle and their first API key, in one transaction;
+        `AlreadyExists` when the handle (or the id) is taken."""
+
+    def find_creator(self, creator_id: str, *, consistent: bool = False) -> Optional[Creator]:
+        """The creator (a consistent read if asked), or None."""
+
+    def find_creators(self, creator_ids: list[str]) -> list[Creator]:
+        """The creators of these ids that exist, in no particular order (one BatchGetItem per 100)."""
+
+    def find_key(self, key_hash: str) -> Optional[ApiKey]:
+        """The live API key with this SHA-256 (a consistent read: a retired key is gone at once), or None."""
+
+    def replace_key(self, role: str, owner_id: str, *, old_hash: str, new_hash: str, created_at: str) -> None:
+        """Retire the owner's key `old_hash`, store `new_hash` in its place and point the owner (a brand or a
+        creator, by `role`) at it, in one transaction; conditioned on the owner's key still being `old_hash`
+        (else `ChangedMeanwhile`)."""
+
+    def save_membership(self, brand_id: str, creator_id: str, *, status: str, updated_at: str) -> Membership:
+        """The brand's decision about the creator, replacing any earlier one (unconditional)."""
+
+    def membership_status(self, brand_id: str, creator_id: str) -> Optional[str]:
+        """"approved", "blocked", or None when the brand never decided (an eventually consistent read)."""
+
+    def memberships_of_brand(self, brand_id: str) -> list[Membership]:
+        """The brand's decisions, in creator id order."""
+
+    def memberships_of_creator(self, creator_id: str) -> list[Membership]:
+        """The decisions about the creator, in brand id order (from an index: eventually consistent)."""
+
+
+def _refuse(error: Exception, *, create: bool = False) -> None:
+    """Raise the store's refusal for a failed write: `AlreadyExists` for a create that found its key
+    taken, `ChangedMeanwhile` for another failed condition or a lost race. Returns when `error` is no
+    refusal (a timeout, a throttle), for the caller to raise it as it is."""
+    from chalicelib.storage.errors import AlreadyExists, ChangedMeanwhile
+
+    if condition_failed(error):
+        raise (AlreadyExists if create else ChangedMeanwhile)(str(error)) from error
+    if write_conflict(error):
+        raise ChangedMeanwhile(str(error)) from error
+
+
+_OWNERS: dict[str, Any] = {BRAND: Brand, CREATOR: Creator}
+
+
+class DynamoAccountsStore:
+    def create_brand(
+        self, *, brand_id: str, terms: Mapping[str, Any], api_key_hash: str, webhook_secret: str, created_at: str
+    ) -> Brand:
+        brand = Brand(
+            brand_id,
+            api_key_hash=api_key_hash,
+            webhook_secret=webhook_secret,
+            created_at=created_at,
+            updated_at=created_at,
+            **terms,
+        )
+        try:
+            with transaction() as write:
+                write.save(brand, condition=Brand.brand_id.does_not_exist())
+                write.save(ApiKey(api_key_hash, role=BRAND, owner_id=brand_id, created_at=created_at))
+        except TransactWriteError as error:
+            _refuse(error, create=True)
+            raise
+        return brand
+
+    def find_brand(self, brand_id: str, *, consistent: bool = False) -> Optional[Brand]:
+        return get_or_none(Brand, brand_id, consistent=consistent)
+
+    def find_brands(self, brand_ids: list[str]) -> list[Brand]:
+        return list(Brand.batch_get(brand_ids))
+
+    def update_brand_terms(self, brand_id: str, terms: Mapping[str, Any], *, updated_at: str) -> Brand:
+        brand = Brand(brand_id)
+        actions = [getattr(Brand, field).set(value) for field, value in terms.items()]
+        actions.append(Brand.updated_at.set(updated_at))
+        try:
+            brand.update(actions=actions, condition=Brand.brand_id.exists())
+        except UpdateError as error:
+            _refuse(error)
+            raise
+        return brand  # as DynamoDB answered the update (ALL_NEW)
+
+    def rotate_webhook_secret(
+        self, brand_id: str, *, old_secret: str, new_secret: str, old_secret_until: str, updated_at: str
+    ) -> None:
+        try:
+            Brand(brand_id).update(
+                actions=[
+                    Brand.previous_webhook_secret.set(old_secret),
+                    Brand.previous_webhook_secret_until.set(old_secret_until),
+                    Brand.webhook_secret.set(new_secret),
+                    Brand.updated_at.set(updated_at),
+                ],
+                condition=Brand.webhook_secret == old_secret,
+            )
+        except UpdateError as error:
+            _refuse(error)
+            raise
+
+    def catalogue_page(
+        self, *, limit: int, cursor: Optional[str], scope: str, keep: Callable[[Brand], bool] = lambda brand: True
+    ) -> Page:
+        from chalicelib.storage.pagination import key_attributes, paginate
+
+        return paginate(
+            scope=scope,
+            cursor=cursor,
+            limit=limit,
+            query=lambda start: Brand.catalogue_index.query(keys.CATALOGUE, last_evaluated_key=start),
+            key_attributes=key_attributes(Brand, Brand.catalogue_index),
+            keep=keep,
+        )
+
+    def create_creator(self, *, creator_id: str, handle: str, api_key_hash: str, created_at: str) -> Creator:
+        creator = Creator(creator_id, handle=handle, api_key_hash=api_key_hash, created_at=created_at)
+        try:
+            with transaction() as write:
+                write.save(HandleClaim(handle, creator_id=creator_id), condition=HandleClaim.handle.does_not_exist())
+                write.save(creator, condition=Creator.creator_id.does_not_exist())
+                write.save(ApiKey(api_key_hash, role=CREATOR, owner_id=creator_id, created_at=created_at))
+        except TransactWriteError as error:
+            _refuse(error, create=True)
+            raise
+        return creator
+
+    def find_creator(self, creator_id: str, *, consistent: bool = False) -> Optional[Creator]:
+        return get_or_none(Creator, creator_id, consistent=consistent)
+
+    def find_creators(self, creator_ids: list[str]) -> list[Creator]:
+        return list(Creator.batch_get(creator_ids))
+
+    def find_key(self, key_hash: str) -> Optional[ApiKey]:
+        return get_or_none(ApiKey, key_hash, consistent=True)
+
+    def replace_key(self, role: str, owner_id: str, *, old_hash: str, new_hash: str, created_at: str) -> None:
+        owner_model = _OWNERS[role]
+        try:
+            with transaction() as write:
+                write.delete(ApiKey(old_hash))
+                write.save(ApiKey(new_hash, role=role, owner_id=owner_id, created_at=created_at))
+                write.update(
+                    owner_model(owner_id),
+                    actions=[owner_model.api_key_hash.set(new_hash)],
+                    condition=owner_model.api_key_hash == old_hash,
+                )
+        except TransactWriteError as error:
+            _refuse(error)
+            raise
+
+    def save_membership(self, brand_id: str, creator_id: str, *, status: str, updated_at: str) -> Membership:
+        membership = Membership(brand_id, creator_id, status=status, updated_at=updated_at)
+        membership.save()
+        return membership
+
+    def membership_status(self, brand_id: str, creator_id: str) -> Optional[str]:
+        membership = get_or_none(Membership, brand_id, creator_id)
+        return membership.status if membership is not None else None
+
+    def memberships_of_brand(self, brand_id: str) -> list[Membership]:
+        return list(Membership.query(brand_id))
+
+    def memberships_of_creator(self, creator_id: str) -> list[Membership]:
+        return list(Membership.by_creator.query(creator_id))
+
+
+def accounts_store() -> AccountsStore:
+    return seam.provide("accounts", DynamoAccountsStore)
