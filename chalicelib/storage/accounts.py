@@ -20,14 +20,7 @@ from pynamodb.models import Model
 
 from chalicelib.base.money import CommissionRule
 from chalicelib.storage import keys, seam
-from chalicelib.storage.dynamodb import (
-    condition_failed,
-    get_or_none,
-    index_meta,
-    table_meta,
-    transaction,
-    write_conflict,
-)
+from chalicelib.storage.dynamodb import get_or_none, index_meta, raise_refusal, table_meta, transaction
 
 if TYPE_CHECKING:
     from chalicelib.storage.pagination import Page
@@ -217,18 +210,6 @@ class AccountsStore(Protocol):
         """The decisions about the creator, in brand id order (from an index: eventually consistent)."""
 
 
-def _refuse(error: Exception, *, create: bool = False) -> None:
-    """Raise the store's refusal for a failed write: `AlreadyExists` for a create that found its key
-    taken, `ChangedMeanwhile` for another failed condition or a lost race. Returns when `error` is no
-    refusal (a timeout, a throttle), for the caller to raise it as it is."""
-    from chalicelib.storage.errors import AlreadyExists, ChangedMeanwhile
-
-    if condition_failed(error):
-        raise (AlreadyExists if create else ChangedMeanwhile)(str(error)) from error
-    if write_conflict(error):
-        raise ChangedMeanwhile(str(error)) from error
-
-
 _OWNERS: dict[str, Any] = {BRAND: Brand, CREATOR: Creator}
 
 
@@ -249,7 +230,7 @@ class DynamoAccountsStore:
                 write.save(brand, condition=Brand.brand_id.does_not_exist())
                 write.save(ApiKey(api_key_hash, role=BRAND, owner_id=brand_id, created_at=created_at))
         except TransactWriteError as error:
-            _refuse(error, create=True)
+            raise_refusal(error, create=True)
             raise
         return brand
 
@@ -266,7 +247,7 @@ class DynamoAccountsStore:
         try:
             brand.update(actions=actions, condition=Brand.brand_id.exists())
         except UpdateError as error:
-            _refuse(error)
+            raise_refusal(error)
             raise
         return brand  # as DynamoDB answered the update (ALL_NEW)
 
@@ -284,7 +265,7 @@ class DynamoAccountsStore:
                 condition=Brand.webhook_secret == old_secret,
             )
         except UpdateError as error:
-            _refuse(error)
+            raise_refusal(error)
             raise
 
     def catalogue_page(
@@ -309,7 +290,7 @@ class DynamoAccountsStore:
                 write.save(creator, condition=Creator.creator_id.does_not_exist())
                 write.save(ApiKey(api_key_hash, role=CREATOR, owner_id=creator_id, created_at=created_at))
         except TransactWriteError as error:
-            _refuse(error, create=True)
+            raise_refusal(error, create=True)
             raise
         return creator
 
@@ -334,7 +315,7 @@ class DynamoAccountsStore:
                     condition=owner_model.api_key_hash == old_hash,
                 )
         except TransactWriteError as error:
-            _refuse(error)
+            raise_refusal(error)
             raise
 
     def save_membership(self, brand_id: str, creator_id: str, *, status: str, updated_at: str) -> Membership:

@@ -101,3 +101,15 @@ def condition_failed(error: Exception) -> bool:
         return True
     reasons = getattr(error, "cancellation_reasons", None) or []
     return any(reason is not None and reason.code == "ConditionalCheckFailed" for reason in reasons)
+
+
+def raise_refusal(error: Exception, *, create: bool = False) -> None:
+    """Raise the store's refusal (`storage.errors`) for a failed write: `AlreadyExists` for a create
+    that found its key taken, `ChangedMeanwhile` for another failed condition or a lost race. Returns
+    when `error` is no refusal (a timeout, a throttle), for the caller to raise it as it is."""
+    from chalicelib.storage.errors import AlreadyExists, ChangedMeanwhile  # the tap's path never refuses
+
+    if condition_failed(error):
+        raise (AlreadyExists if create else ChangedMeanwhile)(str(error)) from error
+    if write_conflict(error):
+        raise ChangedMeanwhile(str(error)) from error
