@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping, Optional
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.base import validation
 from chalicelib.base.clock import now
 from chalicelib.base.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -28,11 +26,9 @@ from chalicelib.integrations import secrets
 from chalicelib.integrations.catalogue import PLATFORMS
 from chalicelib.integrations.platform import Interpreted, Payment, Unusable
 from chalicelib.money import conversions
-from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import condition_failed, get_or_none
-from chalicelib.storage.integrations import IntegrationRecord, ParkedDelivery
-from chalicelib.storage.money import Conversion
-from chalicelib.storage.pagination import key_attributes, paginate
+from chalicelib.storage.errors import AlreadyExists
+from chalicelib.storage.integrations import ParkedDelivery, integrations_store
+from chalicelib.storage.money import money_store
 
 DELIVERY_MEMORY = timedelta(days=30)  # longer than any platform retries a delivery
 RECORDED, DUPLICATE, IGNORED, PARKED = "recorded", "duplicate", "ignored", "parked"
@@ -63,8 +59,7 @@ class _Ledger:
         self.platform = platform
 
     def payment(self, reference: str) -> Optional[Payment]:
-        record = get_or_none(IntegrationRecord, keys.payment_record(self.brand_id, self.platform, reference),
-                             consistent=True)
+        record = integrations_store().find_payment(self.brand_id, self.platform, reference)
         if record is None or record.order_id is None:
             return None
         return Payment(reference, record.order_id, int(record.amount_total or 0), int(record.commissionable or 0),
@@ -73,7 +68,7 @@ class _Ledger:
     def refunded(self, order_id: str) -> Optional[int]:
         if not order_id or len(order_id) > validation.MAX_ID_LENGTH:
             return None
-        conversion = get_or_none(Conversion, self.brand_id, order_id, consistent=True)
+        conversion = money_store().find_conversion(self.brand_id, order_id)
         return int(conversion.refunded_amount or 0) if conversion is not None else None
 
 
@@ -95,8 +90,7 @@ def receive(platform: str, brand_id: str, raw_body: bytes, headers: Mapping[str,
         except Unusable as unusable:
             delivery_id = _fallback_delivery_id(platform, lowered)
             return _park(platform, brand_id, raw_body, lowered, delivery_id, unusable.reason)
-        marker = keys.delivery_record(brand_id, interpreted.delivery_id)
-        if get_or_none(IntegrationRecord, marker, consistent=True) is not None:
+        if integrations_store().delivery_recorded(brand_id, interpreted.delivery_id):
             return Received(DUPLICATE)
         if interpreted.conversion is None:
             return Received(IGNORED)
@@ -112,25 +106,24 @@ def receive(platform: str, brand_id: str, raw_body: bytes, headers: Mapping[str,
                 return _park(platform, brand_id, raw_body, lowered, interpreted.delivery_id, refused.message)
     if interpreted.payment is not None:
         _remember_payment(brand_id, platform, interpreted.payment)
-    _remember_delivery(marker)
+    moment = now()
+    integrations_store().remember_delivery(brand_id, interpreted.delivery_id, recorded=moment,
+                                           expires=moment + DELIVERY_MEMORY)
     count("ShopDeliveries")
     return Received(RECORDED, recorded.conversion, recorded.created)
 
 
 def _remember_payment(brand_id: str, platform: str, payment: Payment) -> None:
-    IntegrationRecord(
-        keys.payment_record(brand_id, platform, payment.reference),
+    integrations_store().save_payment(
+        brand_id,
+        platform,
+        payment.reference,
         order_id=payment.order_id,
         amount_total=payment.amount_total,
         commissionable=payment.commissionable,
         taxes_included=payment.taxes_included,
-        recorded_at=format_timestamp(now()),
-    ).save()
-
-
-def _remember_delivery(marker: str) -> None:
-    moment = now()
-    IntegrationRecord(marker, recorded_at=format_timestamp(moment), expires_at=moment + DELIVERY_MEMORY).save()
+        recorded=now(),
+    )
 
 
 def _fallback_delivery_id(platform: str, headers: Mapping[str, str]) -> str:
@@ -144,24 +137,20 @@ def _fallback_delivery_id(platform: str, headers: Mapping[str, str]) -> str:
 def _park(
     platform: str, brand_id: str, raw_body: bytes, headers: Mapping[str, str], delivery_id: str, reason: str
 ) -> Received:
-    moment = now()
-    key = keys.parked_delivery(brand_id, delivery_id)
     kept_headers = {name: value[:_KEPT_HEADERS_LIMIT] for name, value in headers.items()
                     if name not in ("authorization", "cookie")}
     try:
-        ParkedDelivery(
-            key,
-            listing_key=keys.listing_key(moment, key),
+        integrations_store().park_delivery(
             brand_id=brand_id,
+            delivery_id=delivery_id,
             platform=platform,
             reason=reason[:500],
             headers=kept_headers,
             body=raw_body.decode("utf-8", "replace"),
-            received_at=format_timestamp(moment),
-        ).save(condition=ParkedDelivery.delivery_id.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):
-            raise  # parked once however often the platform redelivers it
+            received=now(),
+        )
+    except AlreadyExists:
+        pass  # parked once however often the platform redelivers it
     count("ParkedDeliveries")
     logger.warning("shop delivery parked", platform=platform, brand_id=brand_id, delivery_id=delivery_id,
                    reason=reason[:500])
@@ -182,13 +171,5 @@ def parked_view(parked: ParkedDelivery) -> dict[str, Any]:
 
 def list_parked(*, limit: int, cursor: Optional[str]) -> dict[str, Any]:
     """Parked deliveries, newest first (admins)."""
-    page = paginate(
-        scope="parked-deliveries",
-        cursor=cursor,
-        limit=limit,
-        query=lambda start: ParkedDelivery.by_received.query(
-            "parked", scan_index_forward=False, last_evaluated_key=start
-        ),
-        key_attributes=key_attributes(ParkedDelivery, ParkedDelivery.by_received),
-    )
-    return page.body(parked_view)
+    return integrations_store().parked_deliveries(limit=limit, cursor=cursor, scope="parked-deliveries").body(
+        parked_view)

@@ -9,8 +9,7 @@ from chalicelib.base.clock import now
 from chalicelib.base.errors import NotFound
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.integrations.catalogue import PLATFORMS
-from chalicelib.storage.dynamodb import get_or_none
-from chalicelib.storage.integrations import IntegrationSecret
+from chalicelib.storage.integrations import integrations_store
 
 MAX_SECRET_LENGTH = 512
 
@@ -28,7 +27,7 @@ def set_secret(brand_id: str, platform: str, body: Mapping[str, Any], api_base_u
     validation.reject_unknown_fields(body, ("secret",))
     secret = validation.required_string(body, "secret", min_length=8, max_length=MAX_SECRET_LENGTH)
     brand = load_brand(brand_id)
-    IntegrationSecret(brand.brand_id, platform, secret=secret, updated_at=format_timestamp(now())).save()
+    integrations_store().save_secret(brand.brand_id, platform, secret=secret, updated_at=format_timestamp(now()))
     return {"platform": platform, "configured": True,
             "webhook_url": webhook_url(brand.brand_id, platform, api_base_url)}
 
@@ -37,5 +36,5 @@ def secret_of(brand_id: str, platform: str) -> str | None:
     """The brand's secret for `platform`, or None (an unknown brand has none either)."""
     if not brand_id or len(brand_id) > validation.MAX_ID_LENGTH:
         return None
-    item = get_or_none(IntegrationSecret, brand_id, platform, consistent=True)
+    item = integrations_store().find_secret(brand_id, platform)
     return item.secret if item is not None else None
