@@ -6,8 +6,10 @@ from botocore.exceptions import ClientError
 
 from chalicelib.base import config
 from chalicelib.base.errors import TooManyRequests
-from chalicelib.storage.rate_limits import RateLimitCounter
+from chalicelib.storage import seam
+from chalicelib.storage.rate_limits import RateLimitCounter, rate_limits_store
 from chalicelib.web import rate_limits as ratelimit
+from tests.faults import Faulty
 from tests.helpers import new_id
 
 MOMENT = datetime(2026, 11, 26, 10, 0, 15, tzinfo=timezone.utc)
@@ -24,16 +26,12 @@ def test_counts_up_to_the_limit_then_refuses_with_seconds_to_next_minute(aws):
 
 
 def test_a_throttled_counter_is_answered_429_not_500(aws):
-    def throttle(**kwargs):
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")
+    def throttle():
+        return ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")
 
-    events = RateLimitCounter._get_connection().connection.client.meta.events
-    events.register("before-call.dynamodb.UpdateItem", throttle)
-    try:
+    with seam.replaced(rate_limits=Faulty(rate_limits_store(), "add_request", error=throttle)):
         with pytest.raises(TooManyRequests):
             ratelimit.count_request("create-link", new_id("cr"), 60, MOMENT)
-    finally:
-        events.unregister("before-call.dynamodb.UpdateItem", throttle)
 
 
 def test_click_retention_shorter_than_the_longest_window_is_refused(monkeypatch):
