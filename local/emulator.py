@@ -30,8 +30,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-_UNREADABLE_BEFORE = {"<item>": "a write whose key could not be read"}
-_UNREADABLE_AFTER = {"<item>": "written somewhere"}
+_UNREADABLE_BEFORE: dict = {"<item>": "a write whose key could not be read"}
+_UNREADABLE_AFTER: dict = {"<item>": "written somewhere"}
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,11 @@ def keep_dynamodb_promises() -> None:
         return
     for name, key_argument in (("put_item", "item_attrs"), ("update_item", "key"), ("delete_item", "key")):
         setattr(DynamoDBBackend, name, _journaled(getattr(DynamoDBBackend, name), key_argument))
-    DynamoDBBackend.transact_write_items = _rolled_back_item_by_item(DynamoDBBackend.transact_write_items)
+    transact = _rolled_back_item_by_item(DynamoDBBackend.transact_write_items)
+    DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
     # A batch write is puts and deletes (journaled above); the lock makes the batch one step too.
-    DynamoDBBackend.batch_write_item = _serialised(DynamoDBBackend.batch_write_item)
-    dynamodb_models.copy = _NoTableCopies()
+    DynamoDBBackend.batch_write_item = _serialised(DynamoDBBackend.batch_write_item)  # type: ignore[method-assign]
+    dynamodb_models.copy = _NoTableCopies()  # type: ignore[assignment]
     DynamoDBBackend._affilink_promises_kept = True  # type: ignore[attr-defined]
 
 
@@ -166,6 +167,8 @@ def _journaled(original: Callable[..., Any], key_argument: str) -> Callable[...,
         with journal.lock:
             arguments = signature.bind(self, *args, **kwargs).arguments
             table_name = arguments["table_name"]
+            before: Optional[dict]
+            after: Optional[dict]
             try:
                 table = self.get_table(table_name)
                 hash_key, range_key = self.get_keys_value(table, arguments[key_argument])
