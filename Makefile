@@ -71,11 +71,14 @@ screenshots: $(STAMP) browser
 bench: $(STAMP)
 	$(PY) -m bench.run
 
-## ruff, the type checker (mypy) and the import layers (import-linter, in pyproject.toml).
+## ruff, the type checker (mypy), the import contracts (import-linter, in pyproject.toml) and the
+## complexity bar (radon: no function of the product rated worse than C).
 lint: $(STAMP)
 	$(PY) -m ruff check app.py chalicelib local tests bench infra
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports --no-cache
+	@worse="$$($(VENV)/bin/radon cc -n D -s app.py chalicelib)"; \
+	if [ -n "$$worse" ]; then echo "Rated worse than C by radon cc (split them):"; echo "$$worse"; exit 1; fi
 
 ## The Lambda deployment package (app.py, chalicelib/, requirements.txt) in build/package,
 ## with every module's compiled bytecode (infra/bytecode.py: a cold start then compiles nothing).

@@ -3,7 +3,7 @@ messages in a dead-letter queue, the stats falling behind their streams, deliver
 With `-c alarm_email=…` they go to an SNS topic that mails that address."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Any, Optional, Protocol, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -12,18 +12,32 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 
+from infra.functions import TAP_FUNCTION, chalice_logical_id
 from infra.settings import StageSettings
-
-if TYPE_CHECKING:
-    from infra.stack import AffilinkStack
 
 FIVE_MINUTES = cdk.Duration.minutes(5)
 STATS_LAG_MS = 5 * 60 * 1000  # stats more than five minutes behind their stream
 
 
-def add_alarms(stack: "AffilinkStack", settings: StageSettings) -> Optional[sns.Topic]:
+class AlarmedStack(Protocol):
+    """What the alarms read off the stack (`infra/stack.AffilinkStack`, a construct: the alarms'
+    scope), which calls `add_alarms` with itself: named here, so that this module does not import
+    the stack's."""
+
+    key: Any  # kms.Key
+    account: str
+    api_name: str
+    metrics_namespace: str
+    function_names: Sequence[str]
+    entry_points: Sequence[Any]  # chalicelib.background.EntryPoint
+    spool_dead_letters: Any  # sqs.Queue
+    stream_failures: Any  # sqs.Queue
+
+    def function_ref(self, function_name: str) -> str: ...
+
+
+def add_alarms(stack: AlarmedStack, settings: StageSettings) -> Optional[sns.Topic]:
     from chalicelib.background import StreamSource
-    from infra.stack import TAP_FUNCTION, chalice_logical_id
 
     topic = None
     if settings.alarm_email:

@@ -26,12 +26,11 @@ from constructs import Construct
 
 from infra import access, alarms
 from infra.bytecode import add_bytecode
+from infra.functions import API_FUNCTION, TAP_FUNCTION, chalice_logical_id
 from infra.settings import StageSettings
 from infra.tables import logical_id, table_properties
 
 ROOT = Path(__file__).resolve().parent.parent
-API_FUNCTION = "api_handler"
-TAP_FUNCTION = "tap"
 TAP_HANDLER = "chalicelib.web.tap_function.handler"
 # The API function's handler: app.py's `handler` answers taps without Chalice, the rest with it.
 API_HANDLER = "app.handler"
@@ -44,13 +43,6 @@ ACCESS_LOG_FORMAT = (
     '"latencyMs":"$context.responseLatency","integrationLatencyMs":"$context.integrationLatency",'
     '"errorMessage":$context.error.messageString}'  # API Gateway quotes this one itself
 )
-
-
-def chalice_logical_id(function_name: str) -> str:
-    """The logical id `chalice package` gives a function: `close_month` -> `CloseMonth`."""
-    if function_name == API_FUNCTION:
-        return "APIHandler"
-    return "".join(part[:1].upper() + part[1:] for part in function_name.split("_"))
 
 
 def checkov_skip(resource: cdk.CfnResource, **reasons: str) -> None:

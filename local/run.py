@@ -40,9 +40,9 @@ def _prepare_environment(port: int) -> Optional[ThreadedMotoServer]:
     if not endpoint:
         from moto.server import ThreadedMotoServer
 
-        from local.emulator import serialise_dynamodb_writes
+        from local.emulator import keep_dynamodb_promises
 
-        serialise_dynamodb_writes()  # the embedded server runs in this process: it can keep DynamoDB's promises
+        keep_dynamodb_promises()  # the embedded server runs in this process: it can keep DynamoDB's promises
         moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         moto_server.start()
         host, moto_port = moto_server.get_host_and_port()

@@ -8,23 +8,19 @@ and creates every table once (`aws_account` in tests/conftest.py). Tests stay
 apart because everything they create has fresh ids (`new_handle`, `new_alias`,
 `new_id`; brand, creator, link and click ids are random already), and a test that
 must see a whole table, such as every brand for the admin, gets tables of its own
-(`empty_tables`). What a test wrote is read from a journal of moto's writes
+(`empty_tables`). What a test wrote is read from the embedded emulator's journal of writes
 (`Stored`), so proving that nothing was written never depends on the tables
 being empty.
 """
 from __future__ import annotations
 
-import copy
-import functools
-import inspect
 import json
 import socket
-import threading
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
+from local import emulator
 from tests.conftest import TEST_ADMIN_KEY
 
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_KEY}"}
@@ -222,98 +218,56 @@ def conversion_image(code: str, *, refunded=0, status="pending", amount=10_000) 
     ).serialize()
 
 
-def _backend() -> Any:
-    """moto's in-process DynamoDB of the account and region the app uses."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.dynamodb.models import dynamodb_backends
-
-    from chalicelib.base.config import region
-
-    return dynamodb_backends[DEFAULT_ACCOUNT_ID][region()]
-
-
 def stored_text(*models) -> str:
     """Every stored item of these tables (all of it, every test's), as one string to search."""
-    backend = _backend()
-    return repr([item.to_json() for model in models for item in backend.get_table(model.Meta.table_name).all_items()])
-
-
-@dataclass(frozen=True)
-class _Write:
-    """One item a moto write changed: its state before and after (None: no such item)."""
-
-    table: str
-    key: str
-    hash_key: Any
-    range_key: Any
-    before: Optional[dict]
-    after: Optional[dict]
-
-
-class _Journal:
-    """Every item changed by a moto write, in order. `start` is the sequence number of
-    the first entry kept, `sizes_at_start` the item count of every table at that point."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.start = 0
-        self.writes: list[_Write] = []
-        self.sizes_at_start: dict[str, int] = {}
-
-    @property
-    def end(self) -> int:
-        return self.start + len(self.writes)
-
-    def since(self, mark: int) -> list[_Write]:
-        if mark < self.start:
-            raise AssertionError("this mark is older than the journal (taken in an earlier test?)")
-        return self.writes[mark - self.start:]
-
-    def forget(self) -> None:
-        with self.lock:
-            self.start = self.end
-            self.writes.clear()
-            self.sizes_at_start = _table_sizes()
-
-
-_journal = _Journal()
-_UNREADABLE_BEFORE = {"<item>": "a write whose key could not be read"}
-_UNREADABLE_AFTER = {"<item>": "written somewhere"}
+    return repr(emulator.stored_items_json(*(model.Meta.table_name for model in models)))
 
 
 def forget_writes() -> None:
     """Start the journal afresh: each test needs only its own writes (the `aws` fixture calls this)."""
-    _journal.forget()
+    emulator.journal.forget()
+
+
+def _journal() -> emulator.Journal:
+    """The embedded emulator's journal of writes (kept from `watch_moto_writes` on)."""
+    return emulator.journal
+
+
+def _table_sizes() -> dict[str, int]:
+    return emulator.table_sizes()
 
 
 class Stored:
     """A mark in what the tables of the moto account hold; `changes()` lists what was written since.
 
-    The journal behind it records each item that moto's put, update and delete (and
-    so batch writes and transactions) changed, with its state before and after, so
+    The journal behind it (local/emulator.py) records each item that moto's put, update and
+    delete (and so batch writes and transactions) changed, with its state before and after, so
     the comparison costs the same however full the shared tables are. The number of
     items in every table is compared too, as a check of the journal itself."""
 
     def __init__(self, mark: Optional[int] = None, sizes: Optional[dict[str, int]] = None) -> None:
-        with _journal.lock:
-            self._mark = _journal.end if mark is None else mark
+        journal = _journal()
+        with journal.lock:
+            self._mark = journal.end if mark is None else mark
             self._sizes = _table_sizes() if sizes is None else sizes
 
     @classmethod
     def since_test_start(cls) -> "Stored":
         """The mark at the start of the running test, before its fixtures wrote anything."""
-        with _journal.lock:
-            return cls(_journal.start, dict(_journal.sizes_at_start))
+        journal = _journal()
+        with journal.lock:
+            return cls(journal.start, dict(journal.sizes_at_start))
 
     def changes(self, *ignoring) -> dict[str, dict[str, str]]:
         """`{table name: {key: "added" | "changed" | "removed"}}` for every item whose
         content differs from when the mark was taken, leaving out the tables of the
         `ignoring` models. `{}`: nothing was written anywhere."""
-        with _journal.lock:
-            writes = _journal.since(self._mark)
+        journal = _journal()
+        with journal.lock:
+            writes = journal.since(self._mark)
             sizes = _table_sizes()
-        first: dict[tuple[str, str], _Write] = {}
-        last: dict[tuple[str, str], _Write] = {}
+        first: dict[tuple[str, str], Any] = {}
+        last: dict[tuple[str, str], Any] = {}
         for write in writes:
             first.setdefault((write.table, write.key), write)
             last[(write.table, write.key)] = write
@@ -340,8 +294,9 @@ class Stored:
         as they are now (`model` instances, in the order first written)."""
         table = model.Meta.table_name
         kinds = self.changes().get(table, {})
-        with _journal.lock:
-            latest = {write.key: write.after for write in _journal.since(self._mark) if write.table == table}
+        journal = _journal()
+        with journal.lock:
+            latest = {write.key: write.after for write in journal.since(self._mark) if write.table == table}
         return [model.from_raw_data(state) for key, state in latest.items() if kinds.get(key) in ("added", "changed")]
 
 
@@ -351,106 +306,23 @@ def stored_items(model) -> list:
     return Stored.since_test_start().items(model)
 
 
-def _table_sizes() -> dict[str, int]:
-    return {name: len(table) for name, table in _backend().tables.items()}
-
-
-def _key_text(hash_key: Any, range_key: Any) -> str:
-    return str(hash_key.value) if range_key is None else f"{hash_key.value} / {range_key.value}"
-
-
-def _item_state(table: Any, hash_key: Any, range_key: Any) -> Optional[dict]:
-    item = table.get_item(hash_key, range_key)
-    return item.to_json()["Attributes"] if item is not None else None
-
-
-def _journaled(original, key_argument: str):
-    """A moto backend write that records the item's state before and after (when it changed)."""
-    signature = inspect.signature(original)
-
-    @functools.wraps(original)
-    def write(self, *args, **kwargs):
-        with _journal.lock:
-            arguments = signature.bind(self, *args, **kwargs).arguments
-            table_name = arguments["table_name"]
-            try:
-                table = self.get_table(table_name)
-                hash_key, range_key = self.get_keys_value(table, arguments[key_argument])
-                before = _item_state(table, hash_key, range_key)
-            except Exception:  # the write itself will refuse it; if it does not, it is recorded as unknown
-                table = hash_key = range_key = None
-                before = _UNREADABLE_BEFORE
-            result = original(self, *args, **kwargs)
-            if table is None:
-                after, key = _UNREADABLE_AFTER, f"<unreadable #{_journal.end}>"
-            else:
-                after, key = _item_state(table, hash_key, range_key), _key_text(hash_key, range_key)
-            if before != after:
-                _journal.writes.append(_Write(table_name, key, hash_key, range_key, before, after))
-            return result
-
-    return write
-
-
-def _rolled_back_item_by_item(original):
-    """moto backs up every table a transaction touches (a deep copy of the whole
-    table, which grows with the shared tables) to roll a cancelled transaction
-    back. Here the backup is skipped (`_NoTableCopies`) and the items this
-    transaction changed are put back from the journal instead."""
-
-    @functools.wraps(original)
-    def transact(self, *args, **kwargs):
-        with _journal.lock:
-            mark = _journal.end
-            try:
-                return original(self, *args, **kwargs)
-            except Exception:
-                for write in reversed(_journal.since(mark)):
-                    table = self.get_table(write.table)
-                    if write.before is None:
-                        table.delete_item(write.hash_key, write.range_key)
-                    else:
-                        table.put_item(write.before)
-                del _journal.writes[mark - _journal.start:]
-                raise
-
-    return transact
-
-
-class _NoTableCopies:
-    """`copy` as moto's DynamoDB backend sees it: a table is not copied (see `_rolled_back_item_by_item`)."""
-
-    def deepcopy(self, value: Any, memo: Optional[dict] = None) -> Any:
-        from moto.dynamodb.models.table import Table
-
-        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
-
-
 def watch_moto_writes() -> None:
-    """Patch moto's DynamoDB backend once per process: writes serialised, journaled, and
-    transactions rolled back item by item.
+    """Have the embedded emulator (local/emulator.py) keep DynamoDB's promises in this process
+    (writes one at a time, transactions rolled back item by item) and keep every write in its
+    journal, which `Stored` reads.
 
-    DynamoDB checks a write's condition and applies it as one step; moto's
-    in-process backend does not lock, so two threads can both pass a check.
-    Serialising moto's write methods gives tests DynamoDB's guarantee, so the
-    concurrency tests exercise our conditional writes, not the emulator's race."""
-    import moto.dynamodb.models as dynamodb_models
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend, "_affilink_watched", False):
-        return
-    for name, key_argument in (("put_item", "item_attrs"), ("update_item", "key"), ("delete_item", "key")):
-        setattr(DynamoDBBackend, name, _journaled(getattr(DynamoDBBackend, name), key_argument))
-    DynamoDBBackend.transact_write_items = _rolled_back_item_by_item(DynamoDBBackend.transact_write_items)
-    dynamodb_models.copy = _NoTableCopies()
-    DynamoDBBackend._affilink_watched = True
+    Serialised writes give tests DynamoDB's guarantee, so the concurrency tests exercise our
+    conditional writes, not the emulator's race."""
+    emulator.keep_journal()
 
 
 def share_botocore_data() -> None:
     """PynamoDB builds a botocore session per connection and thread, and each new session
     parses botocore's endpoint and service files again (about 0.15 s). One data loader
     shared by those sessions makes a model's new connection (other tables, another
-    thread) cheap. A cache of botocore's own files: no behaviour changes."""
+    thread) cheap. A cache of botocore's own files: no behaviour changes. PynamoDB has no
+    public way to give it a session; without this (and `empty_tables`' connections put back)
+    tests/unit and tests/api took 367 s instead of 95 s on this 2-core machine (issue 20)."""
     import botocore.loaders
     import botocore.session
     import pynamodb.connection.base as pynamodb_connection
