@@ -10,8 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app import drain_click_spool
-from chalicelib.base import config
-from chalicelib.storage import tap as tap_storage
+from chalicelib.base import aws, config
 from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
 from tests.helpers import Stored, click_id_of, make_brand, make_creator, make_link, new_alias, new_id, stored_items
@@ -25,7 +24,7 @@ def _throttle(**kwargs):
 
 @pytest.fixture
 def failing_click_writes():
-    events = tap_storage.fast_dynamodb_client().meta.events
+    events = aws.client("dynamodb", "tap").meta.events
     events.register("before-call.dynamodb.PutItem", _throttle)
     yield
     events.unregister("before-call.dynamodb.PutItem", _throttle)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from chalicelib.storage import tap as tap_storage
+from chalicelib.base import aws
 from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
 from tests.helpers import (
@@ -193,14 +193,12 @@ def test_changes_reach_a_warm_redirect_within_60_seconds(client, demo, monkeypat
 
 
 def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
-    from chalicelib.storage.links import Link
-
     calls: list[str] = []
 
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    hooks = [tap_storage.fast_dynamodb_client().meta.events, Link._get_connection().connection.client.meta.events]
+    hooks = [aws.client("dynamodb", "tap").meta.events, aws.client("dynamodb").meta.events]
     client.http.get(demo["path"])  # warms the cache
     for events in hooks:
         events.register("before-call.dynamodb", count_call)
@@ -220,7 +218,7 @@ def test_a_cold_redirect_costs_the_link_read_plus_one_more_read(client, demo):
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    events = tap_storage.fast_dynamodb_client().meta.events
+    events = aws.client("dynamodb", "tap").meta.events
     events.register("before-call.dynamodb", count_call)
     try:
         client.http.get(demo["path"])
@@ -244,7 +242,7 @@ def _failing_link_reads(times: int) -> tuple[list, object]:
             failed.append(1)
             raise EndpointConnectionError(endpoint_url="http://dynamodb")
 
-    events = tap_storage.fast_dynamodb_client().meta.events
+    events = aws.client("dynamodb", "tap").meta.events
     events.register("before-call.dynamodb.GetItem", fail, unique_id="failing-link-reads")
     return failed, events
 

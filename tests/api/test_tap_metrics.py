@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app import aggregate_click_stats
-from chalicelib.storage import tap as tap_storage
+from chalicelib.base import aws
 from chalicelib.storage.tap import Click
 from chalicelib.tap import redirect
 from tests.helpers import (
@@ -51,7 +51,7 @@ def test_spooled_clicks_are_counted(client, link, capsys):
     def throttle(**kwargs):
         raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "PutItem")
 
-    events = tap_storage.fast_dynamodb_client().meta.events
+    events = aws.client("dynamodb", "tap").meta.events
     events.register("before-call.dynamodb.PutItem", throttle)
     capsys.readouterr()
     try:
