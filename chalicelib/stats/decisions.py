@@ -224,13 +224,11 @@ def conversion_counts(values: dict[str, Any]) -> dict[str, int]:
     refunded counts once, with its amount left and its current commission."""
     if not values.get("creator_id") or values.get("status") == "unattributed":
         return {}
-    amount = values.get("amount")
-    refunded = values.get("refunded_amount") or 0
+    amount, refunded = values.get("amount"), values.get("refunded_amount") or 0
     commission = values.get("commission_amount")
-    currency = values.get("currency")
-    commission_currency = values.get("commission_currency")
-    whole = all(isinstance(v, int) for v in (amount, refunded, commission))
-    if not whole or not currency or not commission_currency:
+    currency, commission_currency = values.get("currency"), values.get("commission_currency")
+    if not isinstance(amount, int) or not isinstance(refunded, int) or not isinstance(commission, int) \
+            or not currency or not commission_currency:
         raise Unreadable("conversion without its amounts")
     return {
         "conversions": int(refunded < amount),
