@@ -24,22 +24,10 @@ from typing import Any, Callable, Optional
 from chalicelib.base import batches
 from chalicelib.base.observability import count, logger
 from chalicelib.stats import decisions
-from chalicelib.stats.decisions import (
-    BREAKDOWN_CAP,
-    HUMAN_CLICKS_PER_MINUTE,
-    MARK_DAYS,
-    Contribution,
-    Counts,
-    StreamClick,
-    Unreadable,
-    Verdict,
-)
+from chalicelib.stats.decisions import Contribution, Counts, StreamClick, Unreadable, Verdict
 from chalicelib.storage.errors import ChangedMeanwhile
 from chalicelib.storage.stats import CounterState, StatsStore, VisitorMarks, plain_image, stats_store
 from chalicelib.storage.tap import click_values
-
-__all__ = ["BREAKDOWN_CAP", "HUMAN_CLICKS_PER_MINUTE", "MARK_DAYS", "Unreadable",
-           "handle_click_batch", "handle_conversion_batch"]
 
 _ATTEMPTS = 3
 TakenIn = dict[tuple[str, str], dict[str, int]]
