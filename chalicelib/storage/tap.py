@@ -110,7 +110,7 @@ class TapStore(Protocol):
         """One attempt to write the tap's new click (`click_item`'s item), unconditionally; raises on any failure."""
 
     def put_spooled_click(self, item: dict[str, Any]) -> None:
-        """Write a spooled click if the table does not hold its id yet (botocore's retries);
+        """Write a spooled click if the table does not hold its id yet (a conditional put, retried);
         raises AlreadyExists when it does, anything else as it came."""
 
 
