@@ -83,8 +83,9 @@ def click_values(item: dict[str, Any]) -> dict[str, Any]:
         ((got, inner),) = found.items()
         if got != kind:
             continue
-        if kind == "N":
-            values[name] = datetime.fromtimestamp(int(inner), timezone.utc)
+        if kind == "N":  # the TTL; one that is not whole seconds is left out, as of another type
+            if isinstance(inner, str) and inner.isascii() and inner.isdigit():
+                values[name] = datetime.fromtimestamp(int(inner), timezone.utc)
         else:
             values[name] = bool(inner) if kind == "BOOL" else inner
     return values
