@@ -58,7 +58,7 @@ def aggregate_click_stats(event, context):
     """clicks stream -> per-day counters (human, unique, bot clicks and breakdowns)."""
     from chalicelib.stats import aggregator  # not paid by the API's cold start
 
-    return aggregator.handle_batch(event, "clicks")
+    return aggregator.handle_click_batch(event)
 
 
 @background.entry_point("aggregate_conversion_stats", StreamSource(Conversion, batch_size=100))
@@ -66,7 +66,7 @@ def aggregate_conversion_stats(event, context):
     """conversions stream -> per-day counters (conversions, sales, commission)."""
     from chalicelib.stats import aggregator
 
-    return aggregator.handle_batch(event, "conversions")
+    return aggregator.handle_conversion_batch(event)
 
 
 @background.entry_point("close_month", MONTHLY)

@@ -6,9 +6,10 @@ batch settings.
 it a Chalice Lambda function (`@app.lambda_function`). The local run starts one
 worker per entry point from `Background.entry_points` (`local/run.py`), and the
 CDK stack wires the same list to event source mappings and schedules, so the
-two can never disagree. Batch handlers go through `process_batch` (Powertools'
-`BatchProcessor`): one bad record is reported as a partial batch failure and
-does not block the others.
+two can never disagree. Queue handlers go through `process_batch`
+(`base.batches`, Powertools' `BatchProcessor`): one bad record is reported as a
+partial batch failure and does not block the others; the stats aggregator's
+streams report theirs the same way.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Any, Callable, Mapping, Optional, Union
 from chalice import Chalice
 from pynamodb.models import Model
 
+from chalicelib.base import batches
 from chalicelib.base.config import CLICK_SPOOL_URL_VARIABLE
 from chalicelib.base.observability import flush_metrics
 
@@ -133,15 +135,12 @@ class Background:
 def process_batch(
     event: dict, context: Any, handle_record: Callable[[Any], None], event_type: str
 ) -> Mapping[str, object]:
-    """Run `handle_record` on each record of an SQS or DynamoDB Streams batch;
-    the answer lists the failed ones (`batchItemFailures`) for Lambda to retry.
-
-    `event_type` is Powertools' `EventType` name (`SQS`, `DynamoDBStreams`).
-    Imported here, not at module level: the batch utility costs tens of
-    milliseconds that no HTTP cold start should pay."""
-    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-
-    # A batch in which every record failed is answered like any other (each
-    # listed as failed) rather than raised: Lambda retries the same records.
-    processor = BatchProcessor(event_type=EventType[event_type], raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    """Run `handle_record` on each record of an SQS batch (or any batch whose records are
+    handled alone); the answer lists the failed ones (`batchItemFailures`) for Lambda to retry.
+    The same reporting as the stats aggregator's streams (`base.batches`)."""
+    try:
+        records = event["Records"]
+    except (KeyError, TypeError, AttributeError):
+        raise ValueError(f"Invalid event format. Please ensure batch event is a valid {event_type} event.") from None
+    _handled, failed = batches.handle_records(records, handle_record, event_type, context)
+    return batches.failures_answer(failed)

@@ -15,7 +15,8 @@ from chalicelib.accounts.auth import BRAND, CREATOR
 from chalicelib.base.clock import now
 from chalicelib.base.errors import Forbidden, InvalidInput
 from chalicelib.links.short_links import own_link
-from chalicelib.storage import keys, stats
+from chalicelib.storage import keys
+from chalicelib.storage.stats import stats_store
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -80,7 +81,7 @@ def link_stats(creator_id: str, code: str, from_text: Optional[str], to_text: Op
     counters yet, older ones that name nobody, or any other name) the link itself decides."""
     first, last = day_range(from_text, to_text)
     items = _link_days(code, first, last)
-    owners = {item.get("creator_id", {}).get("S") for item in items}
+    owners = {item.get("creator_id") for item in items}
     if not items or owners != {creator_id}:
         own_link(creator_id, code)  # NotFound for another creator's link
     return {"code": code, "from": first.isoformat(), "to": last.isoformat(), **_totals_and_days(items, first, last)}
@@ -133,32 +134,14 @@ def _links_of(role: str, party_id: str, first: date, last: date) -> list[dict]:
 
 
 def _query(scope: str, low: str, high: str) -> list[dict[str, Any]]:
-    """Every item of `scope` whose bucket is between `low` and `high` (both included), all pages."""
-    client = stats.client()
-    request: dict[str, Any] = {
-        "TableName": stats.StatsCounter.Meta.table_name,
-        "KeyConditionExpression": "#scope = :scope AND #bucket BETWEEN :low AND :high",
-        "ExpressionAttributeNames": {"#scope": "scope", "#bucket": "bucket"},
-        "ExpressionAttributeValues": {":scope": {"S": scope}, ":low": {"S": low}, ":high": {"S": high}},
-    }
-    items: list[dict[str, Any]] = []
-    while True:
-        page = client.query(**request)
-        items.extend(page.get("Items", []))
-        if not page.get("LastEvaluatedKey"):
-            return items
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    """Every item of `scope` whose bucket is between `low` and `high` (both included), all pages,
+    as plain values."""
+    return stats_store().counter_items(scope, low, high)
 
 
-def _number(value: dict[str, Any]) -> Optional[int]:
-    """A counter's value (`{"N": "12"}`), or None for any other attribute (watermarks, ids)."""
-    text = value.get("N")
-    if text is None:
-        return None
-    try:
-        return int(text)
-    except ValueError:  # counters are whole numbers; anything else is not one of ours
-        return None
+def _number(value: Any) -> Optional[int]:
+    """A counter's value, or None for any other attribute (watermarks, ids)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class _Sums:
@@ -207,7 +190,7 @@ def _totals_and_days(items: list[dict[str, Any]], first: date, last: date) -> di
     totals = _Sums(COUNTERS, breakdowns=True)
     by_day: dict[str, _Sums] = {}
     for item in items:
-        day = item["bucket"]["S"].removeprefix("day#")
+        day = item["bucket"].removeprefix("day#")
         totals.add(item)
         by_day.setdefault(day, _Sums(COUNTERS, breakdowns=False)).add(item)
     days = [{"date": day, **by_day.get(day, _Sums(COUNTERS, breakdowns=False)).view()} for day in _days(first, last)]
@@ -220,9 +203,9 @@ def _top_links(items: list[dict[str, Any]], creator_id: Optional[str]) -> list[d
     creators: dict[str, Optional[str]] = {}
     for item in items:
         # link#YYYY-MM-DD#<code>: the code is everything after the day (a code has no `#`, but be safe)
-        code = item["bucket"]["S"].split("#", 2)[2]
+        code = item["bucket"].split("#", 2)[2]
         sums.setdefault(code, _Sums(LINK_COUNTERS, breakdowns=False)).add(item)
-        owner = item.get("creator_id", {}).get("S")
+        owner = item.get("creator_id")
         creators[code] = owner or creators.get(code) or creator_id
     ranked = sorted(sums, key=lambda code: (-sums[code].counters["clicks"], code))[:TOP_LINKS]
     return [{"code": code, "creator_id": creators[code], **sums[code].view()} for code in ranked]

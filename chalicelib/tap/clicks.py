@@ -1,6 +1,6 @@
 """Recording a tap: build the click record and write it once.
 
-The write gets one short attempt (no botocore retries, sub-second timeouts):
+The write gets one short attempt (no retries, sub-second timeouts):
 the visitor is redirected whatever happens. If it fails, the click goes to
 the spool (`tap/spool.py`). A click record never holds an IP.
 """

@@ -11,24 +11,24 @@ from botocore.exceptions import ClientError
 
 from app import drain_click_spool
 from chalicelib.base import config
-from chalicelib.storage import tap as tap_storage
-from chalicelib.storage.tap import Click
+from chalicelib.storage import seam
+from chalicelib.storage.tap import Click, tap_store
 from chalicelib.tap import redirect
+from tests.faults import Faulty
 from tests.helpers import Stored, click_id_of, make_brand, make_creator, make_link, new_alias, new_id, stored_items
 
 
-def _throttle(**kwargs):
-    raise ClientError(
+def _throttled() -> Exception:
+    return ClientError(
         {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "PutItem"
     )
 
 
 @pytest.fixture
-def failing_click_writes():
-    events = tap_storage.fast_dynamodb_client().meta.events
-    events.register("before-call.dynamodb.PutItem", _throttle)
-    yield
-    events.unregister("before-call.dynamodb.PutItem", _throttle)
+def failing_click_writes(aws):
+    """Every tap's click write throttled (through the seam); the spool's own writes are not."""
+    with seam.replaced(tap=Faulty(tap_store(), "put_click_once", times=10**6, error=_throttled)):
+        yield
 
 
 @pytest.fixture

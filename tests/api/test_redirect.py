@@ -1,13 +1,17 @@
 """The tap through the API: status, Location, what is recorded, what is not."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Iterator
 
 import pytest
 
-from chalicelib.storage import tap as tap_storage
-from chalicelib.storage.tap import Click
+from chalicelib.base import aws
+from chalicelib.storage import seam
+from chalicelib.storage.tap import Click, tap_store
 from chalicelib.tap import redirect
+from tests.faults import Faulty
 from tests.helpers import (
     ADMIN,
     FrozenClock,
@@ -193,14 +197,12 @@ def test_changes_reach_a_warm_redirect_within_60_seconds(client, demo, monkeypat
 
 
 def test_a_warm_redirect_makes_exactly_one_dynamodb_call(client, demo):
-    from chalicelib.storage.links import Link
-
     calls: list[str] = []
 
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    hooks = [tap_storage.fast_dynamodb_client().meta.events, Link._get_connection().connection.client.meta.events]
+    hooks = [aws.client("dynamodb", "tap").meta.events, aws.client("dynamodb").meta.events]
     client.http.get(demo["path"])  # warms the cache
     for events in hooks:
         events.register("before-call.dynamodb", count_call)
@@ -220,7 +222,7 @@ def test_a_cold_redirect_costs_the_link_read_plus_one_more_read(client, demo):
     def count_call(event_name, **kwargs):
         calls.append(event_name)
 
-    events = tap_storage.fast_dynamodb_client().meta.events
+    events = aws.client("dynamodb", "tap").meta.events
     events.register("before-call.dynamodb", count_call)
     try:
         client.http.get(demo["path"])
@@ -233,38 +235,32 @@ def test_a_cold_redirect_costs_the_link_read_plus_one_more_read(client, demo):
     ]
 
 
-def _failing_link_reads(times: int) -> tuple[list, object]:
-    """Make the next `times` reads of a link by the redirect fail as an unreachable DynamoDB does."""
+@contextmanager
+def _failing_link_reads(times: int) -> Iterator[list]:
+    """Make the next `times` reads of a link by the redirect fail as an unreachable DynamoDB does
+    (through the seam: the tap's store fails before the read)."""
     from botocore.exceptions import EndpointConnectionError
 
     failed: list = []
 
-    def fail(**_):
-        if len(failed) < times:
-            failed.append(1)
-            raise EndpointConnectionError(endpoint_url="http://dynamodb")
+    def unreachable() -> Exception:
+        failed.append(1)
+        return EndpointConnectionError(endpoint_url="http://dynamodb")
 
-    events = tap_storage.fast_dynamodb_client().meta.events
-    events.register("before-call.dynamodb.GetItem", fail, unique_id="failing-link-reads")
-    return failed, events
+    with seam.replaced(tap=Faulty(tap_store(), "read_link_and_terms", times=times, error=unreachable)):
+        yield failed
 
 
 def test_a_link_read_that_fails_once_is_read_again_and_the_tap_redirects(client, demo):
-    failed, events = _failing_link_reads(1)
-    try:
+    with _failing_link_reads(1) as failed:
         response = client.http.get(demo["path"])
-    finally:
-        events.unregister("before-call.dynamodb.GetItem", unique_id="failing-link-reads")
     assert failed == [1]
     assert response.status_code == 302
 
 
 def test_a_link_that_cannot_be_read_at_all_is_a_503_page_never_a_redirect(client, demo):
-    failed, events = _failing_link_reads(2)
-    try:
+    with _failing_link_reads(2) as failed:
         response = client.http.get(demo["path"])
-    finally:
-        events.unregister("before-call.dynamodb.GetItem", unique_id="failing-link-reads")
     assert len(failed) == 2
     assert response.status_code == 503
     assert "Location" not in response.headers

@@ -182,21 +182,21 @@ def test_records_that_cannot_even_be_named_are_left_out_and_never_fail_the_batch
 
 
 def test_a_visitor_whose_marks_cannot_be_written_is_reported_and_the_clicks_before_it_are_counted(aws, code):
-    from botocore.exceptions import ClientError
+    from chalicelib.storage import seam
+    from chalicelib.storage.errors import ChangedMeanwhile
+    from chalicelib.storage.stats import stats_store
+    from tests.faults import Faulty
 
     shard = Shard()
     records = [shard.record("INSERT", click(code, visitor=visitor)) for visitor in ("calm", "hot", "later")]
 
-    def contention(params, **_):
-        if params["TableName"].endswith("visitor_marks") and "#hot" in params["Key"]["mark_key"]["S"][-5:]:
-            raise ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "busy"}}, "UpdateItem")
+    def contention() -> Exception:
+        return ChangedMeanwhile("busy")  # another shard keeps writing the hot visitor's marks
 
-    events = stats_client().meta.events
-    events.register("provide-client-params.dynamodb.UpdateItem", contention, unique_id="contention")
-    try:
+    hot = Faulty(stats_store(), "add_visitor_marks", times=10**6, error=contention,
+                 only_if=lambda mark_key, *_: "#hot" in mark_key[-5:])
+    with seam.replaced(stats=hot):
         answer = aggregate_click_stats(shard.event(records), None)
-    finally:
-        events.unregister("provide-client-params.dynamodb.UpdateItem", unique_id="contention")
     # Then the hot visitor's click is reported, and only the click before it is folded
     assert answer == {"batchItemFailures": [{"itemIdentifier": records[1]["dynamodb"]["SequenceNumber"]}]}
     assert day(code)["clicks"] == 1

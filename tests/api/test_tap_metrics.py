@@ -6,9 +6,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app import aggregate_click_stats
-from chalicelib.storage import tap as tap_storage
-from chalicelib.storage.tap import Click
+from chalicelib.storage import seam
+from chalicelib.storage.tap import Click, tap_store
 from chalicelib.tap import redirect
+from tests.faults import Faulty
 from tests.helpers import (
     Shard,
     bearer,
@@ -48,16 +49,12 @@ def test_unknown_codes_are_counted_by_the_tap_and_clicks_by_the_stats_aggregator
 
 
 def test_spooled_clicks_are_counted(client, link, capsys):
-    def throttle(**kwargs):
-        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "PutItem")
+    def throttled() -> Exception:
+        return ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "PutItem")
 
-    events = tap_storage.fast_dynamodb_client().meta.events
-    events.register("before-call.dynamodb.PutItem", throttle)
     capsys.readouterr()
-    try:
+    with seam.replaced(tap=Faulty(tap_store(), "put_click_once", error=throttled)):
         assert client.http.get(f"/{link['code']}", headers={"User-Agent": IPHONE}).status_code == 302
-    finally:
-        events.unregister("before-call.dynamodb.PutItem", throttle)
     assert emitted_metrics(capsys.readouterr().out)["SpooledClicks"] == 1
 
 
