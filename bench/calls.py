@@ -16,7 +16,7 @@ def _fold_clicks() -> None:
     from chalicelib.storage.tap import Click
     from local.workers import StreamPump
 
-    StreamPump(Click.Meta.table_name, lambda event, _context: aggregator.handle_batch(event, "clicks"), None,
+    StreamPump(Click.Meta.table_name, lambda event, _context: aggregator.handle_click_batch(event), None,
                "us-east-1").step()
 
 

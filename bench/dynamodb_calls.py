@@ -12,7 +12,6 @@ operation's reads.
 """
 from __future__ import annotations
 
-import importlib
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -22,9 +21,6 @@ READS = ("GetItem", "BatchGetItem", "Query", "Scan")
 # The kinds of `aws.client("dynamodb", kind)` the app uses: the stats writer's and every other
 # store's (the default), the tap's one short attempt.
 OUR_DYNAMODB_KINDS = ("default", "tap")
-# Until every client is built by chalicelib.base.aws (issue 20's stores), two storage modules hand
-# out clients of their own; once they are gone (or return aws's clients) these change nothing.
-_OWN_CLIENT_GETTERS = (("chalicelib.storage.tap", "fast_dynamodb_client"), ("chalicelib.storage.stats", "client"))
 
 
 class DynamoDBCalls:
@@ -52,11 +48,6 @@ def our_clients() -> list[Any]:
     for kind in OUR_DYNAMODB_KINDS:
         client = aws.client("dynamodb", kind)
         clients[id(client)] = client
-    for module_name, name in _OWN_CLIENT_GETTERS:
-        getter = getattr(importlib.import_module(module_name), name, None)
-        if getter is not None:
-            client = getter()
-            clients[id(client)] = client
     return list(clients.values())
 
 

@@ -18,18 +18,14 @@ def in_process_moto() -> None:
 def forget_clients() -> None:
     """Drop every cached DynamoDB client and connection: the next section has another backend."""
     from chalicelib.base import aws, config
-    from chalicelib.storage import dynamodb, schema, tap
+    from chalicelib.storage import dynamodb, schema
 
     # PynamoDB keeps a model's connection (and its endpoint) for the life of the class; it offers
     # no public way to drop it.
     for model in schema.ALL_TABLES:
         model._connection = None
     aws.reset()  # our own clients, built by chalicelib.base.aws
-    # The caches of their own two storage modules kept until issue 20's stores (gone: nothing to drop).
-    for module, name in ((tap, "fast_dynamodb_client"), (dynamodb, "_transaction_connection")):
-        cached = getattr(module, name, None)
-        if cached is not None and hasattr(cached, "cache_clear"):
-            cached.cache_clear()
+    dynamodb.transaction_connections_reset()
     config.reset()
 
 

@@ -286,7 +286,7 @@ def bench_viral_link(taps: int = 20_000, visitors: int = 2_000) -> None:
             tapping = time.perf_counter() - start
             # The clicks' stream, read as the local run reads it (batches of 100, as in AWS)
             pump = StreamPump(Click.Meta.table_name,
-                              lambda event, _context: aggregator.handle_batch(event, "clicks"), None, "us-east-1")
+                              lambda event, _context: aggregator.handle_click_batch(event), None, "us-east-1")
             start = time.perf_counter()
             pump.step()
             folding = time.perf_counter() - start

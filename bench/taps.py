@@ -76,8 +76,8 @@ def bench_warm_tap(report: Report, taps: int = 6000) -> None:
     from moto import mock_aws
 
     from bench.environment import in_process_moto, seed_viral_link
+    from chalicelib.base import aws
     from chalicelib.storage import schema
-    from chalicelib.storage import tap as tap_storage
     from chalicelib.storage.tap import Click
 
     in_process_moto()
@@ -88,7 +88,7 @@ def bench_warm_tap(report: Report, taps: int = 6000) -> None:
         from chalicelib.web import tap_function
 
         assert app.handler(api_event("viral"), CONTEXT)["statusCode"] == 302
-        client = tap_storage.fast_dynamodb_client()
+        client = aws.client("dynamodb", "tap")
         table = Click.Meta.table_name
         stored = client.scan(TableName=table, Limit=1)["Items"][0]  # the click the tap just wrote
         counter = [0]

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Union
 
 from chalice import Chalice
-from pynamodb.models import Model
 
 from chalicelib.base import batches
 from chalicelib.base.config import CLICK_SPOOL_URL_VARIABLE
@@ -47,7 +46,7 @@ class QueueSource:
 class StreamSource:
     """A table's DynamoDB stream; the table's model declares its `stream_view_type`."""
 
-    table: type[Model]
+    table: Any  # a model of `chalicelib/storage/` (its `Meta` names the table and the stream)
     batch_size: int = 100
     # A tumbling window makes Lambda name the shard in each event (`shardId`), which the
     # aggregator's exactly-once marks need; its answer then carries a (empty) state.

@@ -85,6 +85,11 @@ def _transaction_connection(region: str) -> Connection:
     return Connection(region=region)
 
 
+def transaction_connections_reset() -> None:
+    """Forget the transactions' connections (the bench, between sections with another backend)."""
+    _transaction_connection.cache_clear()
+
+
 def write_conflict(error: Exception) -> bool:
     """True when a write lost a race with a transaction on the same item (DynamoDB
     cancels one of them; botocore does not retry it): trying again is right."""

@@ -9,7 +9,7 @@ map that does not exist yet fails: `clicks`, `unique_clicks`, `bot_clicks`,
 `country#…`, `device#…`, `app#…`, `via#…`, `referrer#…`, `source#…`. Each item also holds
 `applied#<stream>#<shard>`: the last stream record of that shard folded into it, so a
 retried batch never counts twice. Their names are dynamic, so items are read and written
-with the botocore client of `base.aws` (`client()`), not through model attributes: all of
+with the botocore client of `base.aws` (`_client()`), not through model attributes: all of
 it behind `StatsStore` (`stats_store()`), whose values are plain (`VisitorMarks`,
 `CounterState`, `CounterAdd`, items of plain values).
 """
@@ -45,11 +45,6 @@ class VisitorMark(Model):
 
 
 TABLES = (StatsCounter, VisitorMark)
-
-
-def client() -> Any:
-    """The botocore client the stats store talks through (`base.aws`, default patience)."""
-    return aws.client("dynamodb")
 
 
 def plain_image(image: dict[str, Any]) -> dict[str, Any]:
@@ -114,6 +109,10 @@ class CounterAdd:
     strings: Mapping[str, str]
 
 
+def _client() -> Any:
+    return aws.client("dynamodb")
+
+
 class StatsStore(Protocol):
     """The stats' counters and visitor marks (the aggregator writes them, the stats reads read them)."""
 
@@ -147,7 +146,7 @@ class DynamoStatsStore:
         return {item["mark_key"]["S"]: _marks_of(item) for item in items}
 
     def add_visitor_marks(self, mark_key: str, read: VisitorMarks, added: MarksAdded) -> None:
-        _conditioned(lambda: client().update_item(
+        _conditioned(lambda: _client().update_item(
             TableName=VisitorMark.Meta.table_name, Key={"mark_key": {"S": mark_key}}, **_marks_update(read, added)
         ))
 
@@ -160,7 +159,7 @@ class DynamoStatsStore:
         ) for item in items}
 
     def add_to_counter(self, add: CounterAdd) -> None:
-        _conditioned(lambda: client().update_item(
+        _conditioned(lambda: _client().update_item(
             TableName=StatsCounter.Meta.table_name,
             Key={"scope": {"S": add.scope}, "bucket": {"S": add.bucket}},
             **_counter_update(add),
@@ -175,7 +174,7 @@ class DynamoStatsStore:
         }
         items: list[dict[str, Any]] = []
         while True:
-            page = client().query(**request)
+            page = _client().query(**request)
             items.extend(plain_image(item) for item in page.get("Items", []))
             if not page.get("LastEvaluatedKey"):
                 return items
@@ -201,7 +200,7 @@ def _read_items(table: str, item_keys: list[dict[str, Any]]) -> list[dict[str, A
     for start in range(0, len(item_keys), 100):
         pending: dict[str, Any] = {table: {"Keys": item_keys[start:start + 100], "ConsistentRead": True}}
         while pending:
-            response = client().batch_get_item(RequestItems=pending)
+            response = _client().batch_get_item(RequestItems=pending)
             found.extend(response.get("Responses", {}).get(table, []))
             pending = response.get("UnprocessedKeys") or {}
     return found

@@ -91,11 +91,6 @@ def click_values(item: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def fast_dynamodb_client() -> Any:
-    """The tap's DynamoDB client: one short attempt (`base.aws`, patience "tap")."""
-    return aws.client("dynamodb", "tap")
-
-
 class TapStore(Protocol):
     """What the tap reads and writes, and what a sale reads of it: links' redirect terms, clicks."""
 

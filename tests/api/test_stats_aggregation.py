@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 
 from app import aggregate_click_stats, aggregate_conversion_stats
+from chalicelib.base import aws as aws_clients
 from chalicelib.storage import keys
 from chalicelib.storage.stats import StatsCounter
-from chalicelib.storage.stats import client as stats_client
 from chalicelib.storage.tap import Click
 from tests.helpers import STATS_DAY as DAY
 from tests.helpers import STREAM_TIKTOK as TIKTOK
@@ -20,7 +20,7 @@ from tests.helpers import click_image as click
 
 
 def counters(scope: str, bucket: str) -> dict[str, int]:
-    item = stats_client().get_item(TableName=StatsCounter.Meta.table_name,
+    item = aws_clients.client("dynamodb").get_item(TableName=StatsCounter.Meta.table_name,
                                    Key={"scope": {"S": scope}, "bucket": {"S": bucket}}, ConsistentRead=True)
     return {name: int(value["N"]) for name, value in item.get("Item", {}).items() if "N" in value}
 
@@ -123,7 +123,7 @@ def test_a_batch_of_1000_clicks_on_one_link_writes_each_counter_item_once(aws, c
         table = params["TableName"]
         writes["marks" if table.endswith("visitor_marks") else "counters"] += 1
 
-    events = stats_client().meta.events
+    events = aws_clients.client("dynamodb").meta.events
     events.register("provide-client-params.dynamodb.UpdateItem", count_write, unique_id="count-writes")
     try:
         assert aggregate_click_stats(shard.event(records), None) == {"batchItemFailures": []}
