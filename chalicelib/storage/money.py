@@ -186,7 +186,9 @@ TABLES = (Conversion, Refund, MonthAdjustment, MonthClose, StatementLine)
 
 
 
-BRAND = "brand"  # the party whose listings are read through the brand's indexes (else the creator's)
+# The parties whose listings the store reads (through the brand's indexes, else the creator's).
+BRAND = "brand"
+CREATOR = "creator"
 CLOSING = "closing"
 
 
