@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Optional
 
-from pynamodb.exceptions import PutError, UpdateError
-
 from chalicelib.base import validation
 from chalicelib.base.clock import now
 from chalicelib.base.errors import Conflict, InvalidInput
@@ -45,8 +43,8 @@ from chalicelib.base.ids import new_id
 from chalicelib.base.observability import count, logger, milliseconds
 from chalicelib.base.timeutil import format_timestamp, month_of, parse_stored, parse_timestamp
 from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import condition_failed, get_or_none, write_conflict
-from chalicelib.storage.money import Conversion, MonthAdjustment, MonthClose, StatementLine
+from chalicelib.storage.errors import AlreadyExists, ChangedMeanwhile
+from chalicelib.storage.money import CloseCounts, Conversion, LineValues, MonthAdjustment, MonthClose, money_store
 
 CLOSING = "closing"
 CLOSED = "closed"
@@ -108,7 +106,7 @@ def month_before(moment: datetime) -> str:
 
 def close_state(month: str) -> Optional[CloseResult]:
     """The stored state of a month's close, or None if it never started."""
-    item = get_or_none(MonthClose, month, consistent=True)
+    item = money_store().find_month_close(month)
     return _result(item) if item is not None else None
 
 
@@ -159,7 +157,7 @@ def close_month(month: str) -> CloseResult:
             logger.info("close: approvals of the run it took over read back", phase=phase,
                         approved=len(approved), **log)
         phase = "adjustments"
-        adjustments = list(MonthAdjustment.query(month, consistent_read=True))
+        adjustments = money_store().adjustments_of(month)
         logger.info("close: adjustments collected", phase=phase, adjustments=len(adjustments), **log)
         phase = "lines"
         lines = _lines(approved, adjustments)
@@ -193,29 +191,21 @@ def _claim(month: str, run_id: str) -> CloseResult | bool:
     """The stored result when there is nothing to do; else whether this run took over."""
     moment = now()
     lease_until = format_timestamp(moment + LEASE)
-    item = MonthClose(
-        month, status=CLOSING, run_id=run_id, lease_until=lease_until, started_at=format_timestamp(moment)
-    )
+    store = money_store()
     try:
-        item.save(condition=MonthClose.month.does_not_exist())
+        store.start_close(month, run_id=run_id, lease_until=lease_until, started_at=format_timestamp(moment))
         return False
-    except PutError as error:
-        if not condition_failed(error):
-            raise
-    existing = get_or_none(MonthClose, month, consistent=True)
+    except AlreadyExists:
+        pass
+    existing = store.find_month_close(month)
     if existing is None or existing.status == CLOSED:
         return _result(existing) if existing is not None else CloseResult(month, CLOSING)
     lease = parse_stored(existing.lease_until)
     if lease is not None and lease > moment:
         return _result(existing)  # another run is closing it now
     try:
-        existing.update(
-            actions=[MonthClose.run_id.set(run_id), MonthClose.lease_until.set(lease_until)],
-            condition=(MonthClose.run_id == existing.run_id) & (MonthClose.status == CLOSING),
-        )
-    except UpdateError as error:
-        if not condition_failed(error):
-            raise
+        store.take_over_close(month, from_run_id=existing.run_id, run_id=run_id, lease_until=lease_until)
+    except ChangedMeanwhile:
         return close_state(month) or CloseResult(month, CLOSING)  # another run took it over first
     return True
 
@@ -225,10 +215,7 @@ def _release(month: str, run_id: str) -> None:
     after `SETTLE`, because the run that takes over reads the failed run's approvals back
     through an index, which may lag behind the last of them for a moment."""
     try:
-        MonthClose(month).update(
-            actions=[MonthClose.lease_until.set(format_timestamp(now() + SETTLE))],
-            condition=(MonthClose.run_id == run_id) & (MonthClose.status == CLOSING),
-        )
+        money_store().extend_lease(month, run_id=run_id, lease_until=format_timestamp(now() + SETTLE))
     except Exception:
         logger.exception("close: lease not released; it expires by itself", month=month)
 
@@ -236,12 +223,11 @@ def _release(month: str, run_id: str) -> None:
 def _approve_eligible(month: str, bound: datetime) -> dict[str, Conversion]:
     """Approve every pending conversion eligible before `bound`; the approved ones by id."""
     below = format_timestamp(bound)
+    store = money_store()
     found: Iterable[Conversion] = (
         entry
         for shard in range(keys.PENDING_SHARDS)
-        for entry in Conversion.pending_by_eligibility.query(
-            f"pending#{shard}", Conversion.eligible_key < below
-        )
+        for entry in store.pending_conversions(f"pending#{shard}", below)
     )
     approved: dict[str, Conversion] = {}
     with ThreadPoolExecutor(max_workers=APPROVERS, thread_name_prefix="approve") as pool:
@@ -252,25 +238,14 @@ def _approve_eligible(month: str, bound: datetime) -> dict[str, Conversion]:
 
 
 def _approve(entry: Conversion, month: str) -> Optional[Conversion]:
-    conversion = Conversion(entry.brand_id, entry.order_id)
+    """The conversion approved, or None when the index entry was stale (refunded in full, or
+    approved already)."""
+    store = money_store()
     for attempt in range(1, _APPROVE_ATTEMPTS + 1):
         try:
-            conversion.update(
-                actions=[
-                    Conversion.status.set("approved"),
-                    Conversion.statement_month.set(month),
-                    Conversion.approved_commission.set(Conversion.commission_amount),
-                    Conversion.approved_sales.set(Conversion.amount - Conversion.refunded_amount),
-                    Conversion.pending_shard.remove(),
-                    Conversion.eligible_key.remove(),
-                ],
-                condition=Conversion.status == "pending",
-            )
-            return conversion
-        except UpdateError as error:
-            if condition_failed(error):
-                return None  # refunded in full, or approved already: the index entry was stale
-            if not write_conflict(error) or attempt == _APPROVE_ATTEMPTS:
+            return store.approve_conversion(entry.brand_id, entry.order_id, month)
+        except ChangedMeanwhile:
+            if attempt == _APPROVE_ATTEMPTS:
                 raise
             time.sleep(0.05 * attempt)  # a refund's transaction holds the item for a moment
     return None
@@ -278,7 +253,7 @@ def _approve(entry: Conversion, month: str) -> Optional[Conversion]:
 
 def _approved_earlier(month: str, approved: dict[str, Conversion]) -> dict[str, Conversion]:
     everything = dict(approved)
-    for conversion in Conversion.by_statement_month.query(month):
+    for conversion in money_store().approved_in(month):
         everything.setdefault(conversion.conversion_id, conversion)
     return everything
 
@@ -299,42 +274,32 @@ def _lines(
 
 
 def _write_lines(month: str, lines: dict[tuple[str, str, str], _Line], run_id: str) -> None:
-    state = get_or_none(MonthClose, month, consistent=True)
+    store = money_store()
+    state = store.find_month_close(month)
     if state is None or state.run_id != run_id:
         raise RuntimeError(f"the close of {month} was taken over by another run")
-    with StatementLine.batch_write() as batch:
-        for (brand_id, creator_id, currency), line in lines.items():
-            batch.save(
-                StatementLine(
-                    month,
-                    keys.line_key(brand_id, creator_id, currency),
-                    month_line=keys.month_line(month, brand_id, creator_id, currency),
-                    brand_id=brand_id,
-                    creator_id=creator_id,
-                    currency=currency,
-                    conversions=line.conversions,
-                    sales=dict(line.sales),
-                    commission=line.commission,
-                    adjustments=line.adjustments,
-                    net=line.commission + line.adjustments,
-                    paid_at=None,
-                )
-            )
+    store.write_statement_lines(month, [
+        LineValues(
+            brand_id=brand_id,
+            creator_id=creator_id,
+            currency=currency,
+            conversions=line.conversions,
+            sales=dict(line.sales),
+            commission=line.commission,
+            adjustments=line.adjustments,
+        )
+        for (brand_id, creator_id, currency), line in lines.items()
+    ])
 
 
 def _finish(
     month: str, run_id: str, lines: dict[tuple[str, str, str], _Line], approved: int, adjustments: int
 ) -> CloseResult:
     statements = len({brand for brand, _, _ in lines}) + len({creator for _, creator, _ in lines})
-    item = MonthClose(month)
-    item.update(
-        actions=[
-            MonthClose.status.set(CLOSED),
-            MonthClose.finished_at.set(format_timestamp(now())),
-            MonthClose.statements.set(statements),
-            MonthClose.conversions_approved.set(approved),
-            MonthClose.adjustments.set(adjustments),
-        ],
-        condition=(MonthClose.run_id == run_id) & (MonthClose.status == CLOSING),
+    counts = CloseCounts(
+        finished_at=format_timestamp(now()),
+        statements=statements,
+        conversions_approved=approved,
+        adjustments=adjustments,
     )
-    return _result(item)
+    return _result(money_store().finish_close(month, run_id=run_id, counts=counts))

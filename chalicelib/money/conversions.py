@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional
 
-from chalicelib.accounts.auth import BRAND, Caller
+from chalicelib.accounts.auth import BRAND, CREATOR, Caller
 from chalicelib.accounts.brands import load_brand
 from chalicelib.base import validation
 from chalicelib.base.errors import InvalidInput
@@ -18,8 +18,7 @@ from chalicelib.money.sales import Recorded, parse_sale, record_sale
 from chalicelib.money.signatures import verify_brand_signature
 from chalicelib.money.views import conversion_view
 from chalicelib.storage.accounts import Brand
-from chalicelib.storage.money import Conversion
-from chalicelib.storage.pagination import key_attributes, paginate
+from chalicelib.storage.money import money_store
 
 TYPES = ("sale", "refund")
 STATUSES = ("pending", "approved", "refunded", "unattributed")
@@ -58,18 +57,12 @@ def list_conversions(
     """The caller's conversions, newest received first, optionally of one status."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of: {', '.join(STATUSES)}")
-    index = Conversion.by_brand_received if caller.role == BRAND else Conversion.by_creator_received
-    condition = (Conversion.status == status) if status is not None else None
-    page = paginate(
-        scope=f"conversions:{caller.role}:{caller.id}:{status or '*'}",
-        cursor=cursor,
+    page = money_store().list_conversions(
+        BRAND if caller.role == BRAND else CREATOR,
+        caller.id,
+        status=status,
         limit=limit,
-        query=lambda start: index.query(
-            caller.id,
-            filter_condition=condition,
-            scan_index_forward=False,
-            last_evaluated_key=start,
-        ),
-        key_attributes=key_attributes(Conversion, index),
+        cursor=cursor,
+        scope=f"conversions:{caller.role}:{caller.id}:{status or '*'}",
     )
     return page.body(conversion_view)

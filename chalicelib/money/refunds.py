@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Optional
 
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.expressions.update import Action
-
 from chalicelib.base import validation
 from chalicelib.base.clock import now
 from chalicelib.base.errors import Conflict, InvalidInput
@@ -25,8 +22,8 @@ from chalicelib.base.timeutil import format_timestamp
 from chalicelib.money.occurred import occurred_at
 from chalicelib.money.views import conversion_view, load_conversion
 from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import condition_failed, get_or_none, transaction, write_conflict
-from chalicelib.storage.money import Conversion, MonthAdjustment, MonthClose, Refund
+from chalicelib.storage.errors import ChangedMeanwhile
+from chalicelib.storage.money import Conversion, RefundWrite, money_store
 
 REFUND_FIELDS = ("type", "order_id", "refund_id", "amount", "occurred_at")
 _ATTEMPTS = 5
@@ -57,23 +54,40 @@ def record_refund(brand_id: str, refund: RefundRequest, expected_refunded: Optio
     `Conflict`): the write is conditioned on the amount read, so the check holds at write time."""
     for _attempt in range(_ATTEMPTS):
         conversion = load_conversion(brand_id, refund.order_id)
-        order = keys.order_key(brand_id, refund.order_id)
-        if get_or_none(Refund, order, refund.refund_id, consistent=True) is not None:
+        if money_store().find_refund(brand_id, refund.order_id, refund.refund_id) is not None:
             return conversion_view(conversion)  # the same refund again: no change
         if expected_refunded is not None and int(conversion.refunded_amount or 0) != expected_refunded:
             raise Conflict(f"order {refund.order_id} was refunded meanwhile; work the refund out again")
         try:
             return _apply_refund(conversion, refund)
-        except TransactWriteError as error:
-            if not (condition_failed(error) or write_conflict(error)):
-                raise
+        except ChangedMeanwhile:
             # Another refund (or the monthly close) changed the conversion or was
             # writing it at that instant, this refund id was written meanwhile, or
             # the month it would be booked in began closing: read again, decide anew.
+            continue
     raise Conflict(f"order {refund.order_id} is being changed by other requests; try again")
 
 
 def _apply_refund(conversion: Conversion, refund: RefundRequest) -> dict[str, Any]:
+    write = _refund_write(conversion, refund, now().replace(microsecond=0))
+    # Conditioned on the conversion as read; with an adjustment, never into a month whose
+    # close has begun (the close may have read its adjustments already): the retry reads
+    # the clock again (a later month).
+    after = money_store().record_refund(conversion, write)
+    logger.info(
+        "refund recorded",
+        brand_id=conversion.brand_id,
+        order_id=conversion.order_id,
+        conversion_id=conversion.conversion_id,
+        refund_id=refund.refund_id,
+        commission_delta=write.commission_delta,
+        adjustment_month=write.adjustment_month,
+    )
+    return conversion_view(after)
+
+
+def _refund_write(conversion: Conversion, refund: RefundRequest, received: datetime) -> RefundWrite:
+    """What this refund changes, worked out from the conversion as read."""
     amount = int(conversion.amount)
     refunded = int(conversion.refunded_amount or 0)
     if refund.amount > amount - refunded:
@@ -81,85 +95,33 @@ def _apply_refund(conversion: Conversion, refund: RefundRequest) -> dict[str, An
             f"refund of {refund.amount} is more than the {amount - refunded} left to refund"
         )
     new_refunded = refunded + refund.amount
-    old_commission = int(conversion.commission_amount)
     old_status = conversion.status
     attributed = old_status != "unattributed"
     new_commission = (
         conversion.commission_rule.commission(amount, new_refunded, conversion.currency).amount if attributed else 0
     )
-    delta = new_commission - old_commission
-    new_status = "refunded" if attributed and new_refunded == amount else old_status
-    received = now().replace(microsecond=0)
-
-    item = Refund(
-        keys.order_key(conversion.brand_id, conversion.order_id),
-        refund.refund_id,
-        brand_id=conversion.brand_id,
-        creator_id=conversion.creator_id,
-        amount=refund.amount,
-        occurred_at=format_timestamp(refund.occurred_at),
-        commission_delta=delta,
-        commission_currency=conversion.commission_currency,
-        received_at=format_timestamp(received),
-    )
+    delta = new_commission - int(conversion.commission_amount)
+    adjustment_month = adjustment_key = None
     if old_status == "approved" and delta != 0:
         # Its month is closed: the commission taken back is booked in the
         # statement of the month in which this refund arrived.
-        item.adjustment_month = keys.adjustment_month(received)
-        item.adjustment_key = keys.adjustment_key(
+        adjustment_month = keys.adjustment_month(received)
+        adjustment_key = keys.adjustment_key(
             conversion.brand_id,
             conversion.creator_id or "",
             conversion.commission_currency,
             conversion.conversion_id,
             refund.refund_id,
         )
-
-    actions: list[Action] = [
-        Conversion.refunded_amount.set(new_refunded),
-        Conversion.commission_amount.set(new_commission),
-    ]
-    if new_status != old_status:
-        actions += [
-            Conversion.status.set(new_status),
-            Conversion.pending_shard.remove(),
-            Conversion.eligible_key.remove(),
-        ]
-    with transaction() as write:
-        write.save(item, condition=Refund.refund_id.does_not_exist())
-        if item.adjustment_month is not None and item.adjustment_key is not None:
-            write.save(
-                MonthAdjustment(
-                    item.adjustment_month,
-                    item.adjustment_key,
-                    brand_id=conversion.brand_id,
-                    creator_id=conversion.creator_id or "",
-                    currency=conversion.commission_currency,
-                    commission_delta=delta,
-                    refund_key=f"{item.order_key}#{refund.refund_id}",
-                )
-            )
-            # Never into a month whose close has begun: the close may have read its
-            # adjustments already. The retry reads the clock again (a later month).
-            write.condition_check(MonthClose, item.adjustment_month, condition=MonthClose.month.does_not_exist())
-        write.update(
-            conversion,
-            actions=actions,
-            condition=(Conversion.refunded_amount == refunded) & (Conversion.status == old_status),
-        )
-
-    conversion.refunded_amount = new_refunded
-    conversion.commission_amount = new_commission
-    conversion.status = new_status
-    if new_status != old_status:
-        conversion.pending_shard = None
-        conversion.eligible_key = None
-    logger.info(
-        "refund recorded",
-        brand_id=conversion.brand_id,
-        order_id=conversion.order_id,
-        conversion_id=conversion.conversion_id,
+    return RefundWrite(
         refund_id=refund.refund_id,
+        amount=refund.amount,
+        occurred_at=format_timestamp(refund.occurred_at),
+        received_at=format_timestamp(received),
         commission_delta=delta,
-        adjustment_month=item.adjustment_month,
+        refunded_amount=new_refunded,
+        commission_amount=new_commission,
+        status="refunded" if attributed and new_refunded == amount else old_status,
+        adjustment_month=adjustment_month,
+        adjustment_key=adjustment_key,
     )
-    return conversion_view(conversion)

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Optional
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.accounts.programs import is_blocked
 from chalicelib.base import validation
 from chalicelib.base.clock import now
@@ -28,9 +26,9 @@ from chalicelib.money.occurred import occurred_at
 from chalicelib.money.views import conversion_view, load_conversion
 from chalicelib.storage import keys
 from chalicelib.storage.accounts import Brand
-from chalicelib.storage.dynamodb import condition_failed, get_or_none
-from chalicelib.storage.money import Conversion
-from chalicelib.storage.tap import Click
+from chalicelib.storage.errors import AlreadyExists
+from chalicelib.storage.money import Conversion, money_store
+from chalicelib.storage.tap import Click, tap_store
 
 SALE_FIELDS = ("type", "order_id", "click_id", "amount", "currency", "occurred_at")
 CLICK_LEAD = timedelta(minutes=5)  # a sale may be stamped up to 5 min before its click
@@ -70,7 +68,7 @@ def attributed_click(brand: Brand, click_id: Optional[str], occurred: datetime) 
     creator not blocked, sale within [click − 5 min, click + window])."""
     if click_id is None:
         return None
-    click = get_or_none(Click, click_id, consistent=True)
+    click = tap_store().find_click(click_id)
     if click is None:
         return None
     if click.expires_at is not None and click.expires_at <= now():
@@ -88,7 +86,8 @@ def attributed_click(brand: Brand, click_id: Optional[str], occurred: datetime) 
 
 def _new_conversion(
     brand: Brand, sale: Sale, click: Optional[Click], received: datetime, received_precise: datetime
-) -> Conversion:
+) -> dict[str, Any]:
+    """The attributes of the conversion this sale makes (the store builds the item)."""
     rule = brand.commission
     hold_days = int(brand.hold_days)
     if click is not None:
@@ -97,9 +96,9 @@ def _new_conversion(
         earned = Money(0, rule.currency_for(sale.currency))
     conversion_id = new_id("cv")
     pending = click is not None
-    return Conversion(
-        brand.brand_id,
-        sale.order_id,
+    return dict(
+        brand_id=brand.brand_id,
+        order_id=sale.order_id,
         conversion_id=conversion_id,
         creator_id=click.creator_id if click else None,
         link_code=click.code if click else None,
@@ -135,12 +134,9 @@ def record_sale(brand: Brand, sale: Sale) -> Recorded:
     received_precise = now()
     received = received_precise.replace(microsecond=0)
     click = attributed_click(brand, sale.click_id, sale.occurred_at)
-    conversion = _new_conversion(brand, sale, click, received, received_precise)
     try:
-        conversion.save(condition=Conversion.order_id.does_not_exist())
-    except PutError as error:
-        if not condition_failed(error):
-            raise
+        conversion = money_store().record_sale(_new_conversion(brand, sale, click, received, received_precise))
+    except AlreadyExists:
         return _replayed_sale(brand.brand_id, sale)
     count("Conversions")
     if conversion.status == "unattributed":

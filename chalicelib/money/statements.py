@@ -12,8 +12,6 @@ import csv
 import io
 from typing import Any, Iterator, Mapping, Optional
 
-from pynamodb.exceptions import UpdateError
-
 from chalicelib.accounts import creators
 from chalicelib.accounts.auth import BRAND
 from chalicelib.base import validation
@@ -22,13 +20,18 @@ from chalicelib.base.errors import InvalidInput, NotFound
 from chalicelib.base.money import normalize_currency
 from chalicelib.base.timeutil import format_timestamp
 from chalicelib.money.close import CLOSED, is_closed, parse_month
-from chalicelib.storage import keys
-from chalicelib.storage.dynamodb import condition_failed
-from chalicelib.storage.money import MonthClose, StatementLine
+from chalicelib.storage.money import BRAND as STORE_BRAND
+from chalicelib.storage.money import CREATOR as STORE_CREATOR
+from chalicelib.storage.money import StatementLine, money_store
 from chalicelib.storage.pagination import decode_cursor, encode_cursor
 
 CSV_COLUMNS = ("creator_id", "handle", "currency", "conversions", "commission", "adjustments", "net", "paid_at")
 PAID_FIELDS = ("creator_id", "currency")
+
+
+def _store_party(party: str) -> str:
+    """The store's name of the indexes `party` reads its lines through."""
+    return STORE_BRAND if party == BRAND else STORE_CREATOR
 
 
 def _counterparty(party: str) -> str:
@@ -58,8 +61,7 @@ def _totals(lines: list[StatementLine]) -> dict[str, int]:
 
 
 def _lines_of(party: str, party_id: str, month: str) -> list[StatementLine]:
-    index = StatementLine.by_brand if party == BRAND else StatementLine.by_creator
-    return list(index.query(party_id, StatementLine.month_line.startswith(keys.month_lines(month))))
+    return money_store().statement_lines(_store_party(party), party_id, month)
 
 
 def statement(party: str, party_id: str, month: str) -> dict[str, Any]:
@@ -124,11 +126,9 @@ def list_statements(party: str, party_id: str, *, limit: int, cursor: Optional[s
 def _months_newest_first(
     party: str, party_id: str, before: Optional[str]
 ) -> Iterator[tuple[str, list[StatementLine]]]:
-    index = StatementLine.by_brand if party == BRAND else StatementLine.by_creator
-    condition = StatementLine.month_line < keys.month_lines(before) if before else None
     month: Optional[str] = None
     lines: list[StatementLine] = []
-    for line in index.query(party_id, condition, scan_index_forward=False):
+    for line in money_store().statement_lines_newest_first(_store_party(party), party_id, before):
         if line.month != month:
             if month is not None:
                 yield month, lines
@@ -141,7 +141,7 @@ def _months_newest_first(
 def _closed_months(months: list[str]) -> set[str]:
     if not months:
         return set()
-    return {item.month for item in MonthClose.batch_get(months) if item.status == CLOSED}
+    return {item.month for item in money_store().find_month_closes(months) if item.status == CLOSED}
 
 
 def mark_paid(brand_id: str, month: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,14 +152,7 @@ def mark_paid(brand_id: str, month: str, body: Mapping[str, Any]) -> dict[str, A
     currency = normalize_currency(body.get("currency"))
     if not is_closed(month):
         raise NotFound(f"no statement for {month}")
-    line = StatementLine(month, keys.line_key(brand_id, creator_id, currency))
-    try:
-        line.update(
-            actions=[StatementLine.paid_at.set(StatementLine.paid_at | format_timestamp(now()))],
-            condition=StatementLine.line_key.exists() & (StatementLine.brand_id == brand_id),
-        )
-    except UpdateError as error:
-        if condition_failed(error):
-            raise NotFound(f"no line for creator {creator_id} in {currency} in {month}") from None
-        raise
+    line = money_store().mark_line_paid(month, brand_id, creator_id, currency, format_timestamp(now()))
+    if line is None:
+        raise NotFound(f"no line for creator {creator_id} in {currency} in {month}")
     return {"month": month, **line_view(line, BRAND)}

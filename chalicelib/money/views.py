@@ -4,8 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.base.errors import NotFound
-from chalicelib.storage.dynamodb import get_or_none
-from chalicelib.storage.money import Conversion
+from chalicelib.storage.money import Conversion, money_store
 
 
 def conversion_view(conversion: Conversion) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def conversion_view(conversion: Conversion) -> dict[str, Any]:
 
 def load_conversion(brand_id: str, order_id: str) -> Conversion:
     """The brand's conversion of this order (a consistent read), or `NotFound`."""
-    conversion = get_or_none(Conversion, brand_id, order_id, consistent=True)
+    conversion = money_store().find_conversion(brand_id, order_id)
     if conversion is None:
         raise NotFound(f"order {order_id} not found")
     return conversion

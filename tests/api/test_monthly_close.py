@@ -8,7 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from chalicelib.money import close
-from chalicelib.storage.money import Conversion, MonthClose
+from chalicelib.storage import seam
+from chalicelib.storage.errors import ChangedMeanwhile
+from chalicelib.storage.money import Conversion, MonthClose, money_store
+from tests.faults import Faulty
 from tests.helpers import ADMIN, Stored, bearer, call, click_id_of, make_brand, make_creator, make_link, new_id
 
 CLOCK_STARTS_AT = datetime(2026, 11, 10, 10, 0, tzinfo=timezone.utc)
@@ -454,48 +457,27 @@ def test_in_aws_a_close_goes_on_in_the_close_function_invoked_asynchronously(cli
     assert invoked[0]["detail"] == {"month": "2026-10"} and invoked[0]["detail-type"] == "Close month"
 
 
-def _conflict_once(client_events, operation: str, error: dict) -> list:
-    """Make the next `operation` on this client fail as DynamoDB answers a write that
-    met another transaction on the same item; returns the list of times it did."""
-    from botocore.exceptions import ClientError
-
-    raised: list = []
-
-    def conflict(**_):
-        if not raised:
-            raised.append(operation)
-            raise ClientError(error, operation)
-
-    client_events.register(f"before-call.dynamodb.{operation}", conflict, unique_id=f"conflict-{operation}")
-    return raised
+def _conflict_once(method: str) -> Faulty:
+    """The next `method` of the money store fails as a write that met another transaction
+    on the same item does (nothing written); `failures` counts the times it did."""
+    return Faulty(money_store(), method, error=lambda: ChangedMeanwhile("a transaction is in progress on this item"))
 
 
 def test_a_refund_that_meets_a_transaction_on_its_sale_is_retried_not_answered_500(client, clock, shop):
-    from chalicelib.storage import dynamodb
-
     pending = sale(client, shop, 2599)
-    events = dynamodb.transaction()._connection.client.meta.events
-    raised = _conflict_once(events, "TransactWriteItems", {
-        "Error": {"Code": "TransactionCanceledException", "Message": "[None, TransactionConflict]"},
-        "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "conflict"}],
-    })
-    try:
+    faulty = _conflict_once("record_refund")
+    with seam.replaced(money=faulty):
         answered = refund(client, shop, pending["order_id"], 599)
-    finally:
-        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="conflict-TransactWriteItems")
+    raised = faulty.failures
     assert raised and answered["refunded_amount"] == 599 and answered["commission"]["amount"] == 200
 
 
 def test_an_approval_that_meets_a_refund_s_transaction_is_retried(client, clock, shop):
     conversion = sale(client, shop, 2599)
     clock.set(NOVEMBER_ENDED)
-    events = Conversion._get_connection().connection.client.meta.events
-    raised = _conflict_once(events, "UpdateItem", {
-        "Error": {"Code": "TransactionConflictException", "Message": "a transaction is in progress on this item"},
-    })
-    try:
+    faulty = _conflict_once("approve_conversion")
+    with seam.replaced(money=faulty):
         result = close_month(client, "2026-11")
-    finally:
-        events.unregister("before-call.dynamodb.UpdateItem", unique_id="conflict-UpdateItem")
+    raised = faulty.failures
     assert raised and result["conversions_approved"] == 1
     assert stored(conversion).statement_month == "2026-11"
