@@ -1,7 +1,8 @@
 """The one place that builds AWS clients (lazily, once per process and kind) and reads
 the region they talk to.
 
-botocore, not boto3: boto3 adds ~20 ms to the import and nothing the service needs.
+botocore alone, not the full AWS SDK for Python on top of it: that adds ~20 ms to the import
+and nothing the service needs.
 Kinds differ only in patience: the tap's DynamoDB calls get one short attempt (the
 visitor is redirected whatever happens), the click spool two, everything else
 botocore's defaults. PynamoDB builds the clients of its models itself.

@@ -92,9 +92,9 @@ _stored: dict[tuple[str, str], tuple[float, str]] = {}
 def _stored_secret(service: str, name: str) -> str:
     """A Secrets Manager secret or an SSM SecureString parameter, kept `SECRET_CACHE_SECONDS`.
 
-    Read with botocore, which the tap has loaded already: Powertools' parameters utility, which
-    did this before, imports boto3, ~20 ms of the first tap of every instance in AWS (the tap
-    hashes visitors with the app secret)."""
+    Read with a `base.aws` client (botocore, which the tap has loaded already): Powertools'
+    parameters utility, which did this before, imports the full AWS SDK for Python, ~20 ms of the
+    first tap of every instance in AWS (the tap hashes visitors with the app secret)."""
     cached = _stored.get((service, name))
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
